@@ -1,0 +1,9 @@
+//! quiesce: a chaos test harness for peer-to-peer and clustered software.
+//!
+//! Real peer processes run in one network namespace each, joined by TUN
+//! devices to a userspace [`net::Switch`] that applies faults; a YAML
+//! [`suite`] drives faults and awaits convergence; [`run`] executes it.
+#![warn(missing_docs)]
+
+pub mod suite;
+pub mod view;

@@ -1,0 +1,3 @@
+//! Suite files: loading, validation, and the validated [`plan::Plan`].
+
+pub mod plan;
