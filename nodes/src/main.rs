@@ -1,1 +1,57 @@
-fn main() {}
+//! `quiesce-node`: the reference peers quiesce runs, one per namespace.
+//!
+//! Each mode is a subcommand whose arguments and behaviour live in the
+//! library (`quiesce_nodes::<mode>`); this binary only parses the command
+//! line, installs the signal handlers and maps the result to an exit code:
+//!
+//! - `0`: stopped by SIGTERM or SIGINT;
+//! - `1`: the node could not start or died (message on stderr);
+//! - `2`: invalid command line (clap's usage error).
+
+use std::process::ExitCode;
+
+use anyhow::Context;
+use clap::{Parser, Subcommand};
+use quiesce_nodes::{ping, shutdown::Shutdown};
+
+#[derive(Debug, Parser)]
+#[command(name = "quiesce-node", version, about = "Reference peers for quiesce")]
+struct Cli {
+    #[command(subcommand)]
+    mode: Mode,
+}
+
+#[derive(Debug, Subcommand)]
+enum Mode {
+    /// UDP ping/pong with every peer, a TCP echo listener and GET /status.
+    Ping(ping::PingArgs),
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli.mode) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            eprintln!("quiesce-node: error: {err:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run(mode: Mode) -> anyhow::Result<()> {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the Tokio runtime")?;
+    runtime.block_on(async {
+        let shutdown = Shutdown::install().context("cannot install SIGTERM/SIGINT handlers")?;
+        let stopped = async {
+            let signal = shutdown.wait().await;
+            eprintln!("quiesce-node: {signal} received, stopping");
+        };
+        match mode {
+            Mode::Ping(args) => ping::run(args, stopped).await?,
+        }
+        Ok(())
+    })
+}

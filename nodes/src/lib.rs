@@ -1,0 +1,15 @@
+//! Reference peers for quiesce: small, honest programs the harness runs one
+//! per network namespace, so that suites have something real to break.
+//!
+//! Each mode of the `quiesce-node` binary lives in its own module ([`ping`]
+//! so far) and is assembled from shared pieces: [`args`] (typed values of
+//! command-line flags), [`status_http`] (the `GET /status` endpoint the
+//! harness probes), [`echo`] (a TCP echo listener) and [`shutdown`]
+//! (stopping cleanly on SIGTERM/SIGINT).
+#![warn(missing_docs)]
+
+pub mod args;
+pub mod echo;
+pub mod ping;
+pub mod shutdown;
+pub mod status_http;
