@@ -1,3 +1,63 @@
 //! Suite files: loading, validation, and the validated [`plan::Plan`].
+//!
+//! Loading runs in stages: `raw` is a serde mirror of the YAML (shape
+//! errors, unknown keys, with serde's position); `validate` and `steps` turn
+//! it into a [`plan::Plan`] (names, durations, templates, fault ids),
+//! collecting every problem with the path of the offending value; and
+//! [`locate`] maps each path back to a line and column for [`SuiteError`]'s
+//! rustc-style rendering (see [`error`]). Nothing but reading the file does
+//! I/O.
 
+mod checker;
+pub mod duration;
+pub mod error;
+pub mod locate;
 pub mod plan;
+mod raw;
+mod steps;
+pub mod template;
+mod validate;
+
+use std::path::Path;
+
+pub use error::{Diagnostic, SuiteError};
+
+use locate::Locator;
+use plan::Plan;
+
+/// Reads and validates the suite at `path`.
+pub fn load(path: &Path) -> Result<Plan, SuiteError> {
+    let source = std::fs::read_to_string(path).map_err(|source| SuiteError::Io { path: path.to_path_buf(), source })?;
+    load_str(&source, path)
+}
+
+/// Validates a suite given as text; `path` names it in errors and gives the
+/// default suite name.
+pub fn load_str(source: &str, path: &Path) -> Result<Plan, SuiteError> {
+    let invalid = |diagnostics| SuiteError::Invalid { path: path.to_path_buf(), diagnostics };
+    let loc = Locator::new(source);
+    if !loc.duplicates().is_empty() {
+        return Err(invalid(duplicates(&loc, source)));
+    }
+    let raw: raw::RawSuite = serde_yaml::from_str(source).map_err(|e| invalid(vec![error::from_serde(&e, source)]))?;
+    validate::validate(raw, &loc, path).map_err(|issues| {
+        let mut diagnostics: Vec<Diagnostic> = issues.into_iter().map(|i| locate_issue(&loc, i, source)).collect();
+        diagnostics.sort_by_key(|d| d.at.map(|p| (p.line, p.column)));
+        diagnostics.dedup();
+        invalid(diagnostics)
+    })
+}
+
+fn duplicates(loc: &Locator, source: &str) -> Vec<Diagnostic> {
+    let dup = |d: &locate::Duplicate| {
+        let message = format!("duplicate key `{}`", d.key);
+        let help = Some(format!("it is first given at line {}", d.first.line));
+        Diagnostic::new(message, Some(d.at), help, source)
+    };
+    loc.duplicates().iter().map(dup).collect()
+}
+
+fn locate_issue(loc: &Locator, issue: checker::Issue, source: &str) -> Diagnostic {
+    let at = loc.nearest(&issue.path, issue.on_key);
+    Diagnostic::new(issue.message, at, issue.help, source)
+}

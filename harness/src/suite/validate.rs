@@ -1,0 +1,351 @@
+//! Validation: [`RawSuite`] to [`Plan`]. Resolves names to indices, parses
+//! durations, subnets and templates, and collects every problem as an
+//! [`Issue`](super::checker::Issue) carrying the [`Path`] of the offending value. No I/O.
+//!
+//! Steps are checked in [`super::steps`].
+
+use std::collections::{BTreeMap, HashMap};
+use std::net::Ipv4Addr;
+use std::path::Path as FsPath;
+use std::time::Duration;
+
+use super::checker::{quoted, valid_name, Checker, Issue, NodeIndex};
+use super::error::{did_you_mean, nearest};
+use super::locate::{Locator, Path};
+use super::plan::{Check, Expect, Links, NodeId, NodePlan, Piece, Plan, Probe, Program, Template, Variant};
+use super::raw::{Map, Names, RawCheck, RawProbe, RawProgram, RawSuite};
+use super::steps;
+use super::template::{self, Part};
+
+/// The first place each `{variant.KEY}` is used.
+type VariantUses = Vec<(String, Path)>;
+
+/// Validates a whole suite. `file` gives the default name (its stem).
+pub fn validate(raw: RawSuite, loc: &Locator, file: &FsPath) -> Result<Plan, Vec<Issue>> {
+    let mut cx = Checker { loc, issues: Vec::new() };
+    let root = Path::root();
+    let default_name = file.file_stem().map_or_else(|| "suite".to_string(), |s| s.to_string_lossy().into_owned());
+    let (subnet, prefix) = subnet(&mut cx, raw.subnet.as_deref(), &root.key("subnet"));
+    let (nodes, index) = nodes(&mut cx, &raw.nodes, &raw.programs);
+    check_capacity(&mut cx, nodes.len(), prefix);
+    let mut uses = VariantUses::new();
+    let programs = programs(&mut cx, &raw.programs, &index, &mut uses);
+    let links = raw.links.as_ref().map_or(Links::FullMesh, |l| links(&mut cx, l, &index));
+    let variants = variants(&mut cx, raw.variants.as_ref());
+    check_variant_keys(&mut cx, &uses, &variants, raw.variants.is_some());
+    let steps = steps::steps(&mut cx, &index, raw.steps.as_deref().unwrap_or_default());
+    let checks = raw.checks.as_deref().unwrap_or_default().iter().enumerate();
+    let checks = checks.filter_map(|(i, c)| check(&mut cx, c, &root.key("checks").index(i))).collect();
+    if !cx.issues.is_empty() {
+        return Err(cx.issues);
+    }
+    Ok(Plan {
+        name: raw.name.unwrap_or(default_name),
+        about: raw.about,
+        source: file.to_path_buf(),
+        subnet,
+        prefix,
+        seed: raw.seed.unwrap_or(1),
+        programs,
+        nodes,
+        links,
+        variants,
+        steps,
+        checks,
+    })
+}
+
+fn subnet(cx: &mut Checker<'_>, text: Option<&str>, path: &Path) -> (Ipv4Addr, u8) {
+    let default = (Ipv4Addr::new(10, 77, 0, 0), 16);
+    let Some(text) = text else { return default };
+    let parsed = text
+        .split_once('/')
+        .and_then(|(a, p)| Some((a.trim().parse::<Ipv4Addr>().ok()?, p.trim().parse::<u8>().ok()?)));
+    let Some((addr, prefix)) = parsed else {
+        cx.at(path, format!("`{text}` is not a subnet"), Some("write it like `10.77.0.0/16`".into()));
+        return default;
+    };
+    if !(8..=30).contains(&prefix) {
+        cx.at(path, format!("prefix /{prefix} is out of range"), Some("use a prefix from /8 to /30".into()));
+        return default;
+    }
+    let mask = u32::MAX << (32 - u32::from(prefix));
+    let network = Ipv4Addr::from(u32::from(addr) & mask);
+    if network != addr {
+        cx.at(path, format!("`{text}` has host bits set"), Some(format!("did you mean `{network}/{prefix}`?")));
+    }
+    (network, prefix)
+}
+
+fn check_capacity(cx: &mut Checker<'_>, nodes: usize, prefix: u8) {
+    let capacity = (1u64 << (32 - u32::from(prefix))).saturating_sub(2);
+    if nodes as u64 > capacity {
+        let path = Path::root().key("subnet");
+        cx.at(&path, format!("{nodes} nodes do not fit in a /{prefix} ({capacity} addresses)"), None);
+    }
+}
+
+fn nodes(cx: &mut Checker<'_>, raw: &Map<String>, programs: &Map<RawProgram>) -> (Vec<NodePlan>, NodeIndex) {
+    let path = Path::root().key("nodes");
+    if raw.0.is_empty() {
+        cx.at(&path, "a suite needs at least one node", Some("add `NAME: PROGRAM` entries".into()));
+    }
+    let mut plans = Vec::new();
+    let mut index = NodeIndex { names: Vec::new(), ids: HashMap::new() };
+    for (name, program) in &raw.0 {
+        let at = path.key(name);
+        if !valid_name(name) {
+            cx.at_key(
+                &at,
+                format!("`{name}` is not a valid node name"),
+                Some("use letters, digits, `_`, `.` and `-`".into()),
+            );
+        }
+        if programs.get(program).is_none() {
+            let known: Vec<&str> = programs.keys().collect();
+            let help = did_you_mean(program, known.iter().copied())
+                .or_else(|| Some(format!("the programs are {}", quoted(&known))));
+            cx.at(&at, format!("unknown program `{program}`"), help);
+        }
+        index.ids.insert(name.clone(), plans.len());
+        index.names.push(name.clone());
+        plans.push(NodePlan { name: name.clone(), program: program.clone() });
+    }
+    (plans, index)
+}
+
+fn programs(
+    cx: &mut Checker<'_>,
+    raw: &Map<RawProgram>,
+    nodes: &NodeIndex,
+    uses: &mut VariantUses,
+) -> BTreeMap<String, Program> {
+    let mut out = BTreeMap::new();
+    for (name, p) in &raw.0 {
+        let path = Path::root().key("programs").key(name);
+        let mut tx = Templates { cx: &mut *cx, nodes, uses: &mut *uses };
+        let command = tx.list(&p.command, &path.key("command"));
+        let env = p.env.as_ref().map(|env| tx.env(env, &path.key("env"))).unwrap_or_default();
+        let probe = p.probe.as_ref().and_then(|probe| tx.probe(probe, &path.key("probe")));
+        if p.command.is_empty() {
+            cx.at(&path.key("command"), "`command` is empty", Some("give the program and its arguments".into()));
+        }
+        if let Some(view) = &p.view {
+            if let Err(e) = crate::view::check_syntax(view) {
+                cx.at(&path.key("view"), e, None);
+            }
+        }
+        let grace = cx.duration(p.grace.as_deref(), &path.key("grace"), Duration::from_secs(3));
+        let program = Program { name: name.clone(), command, env, probe, view: p.view.clone(), grace };
+        out.insert(name.clone(), program);
+    }
+    out
+}
+
+/// Parses templates, resolving `{addr:NODE}` and recording `{variant.KEY}`.
+struct Templates<'c, 'a, 'n> {
+    cx: &'c mut Checker<'a>,
+    nodes: &'n NodeIndex,
+    uses: &'c mut VariantUses,
+}
+
+impl Templates<'_, '_, '_> {
+    fn one(&mut self, text: &str, path: &Path) -> Template {
+        let parts = template::parse(text).unwrap_or_else(|e| {
+            self.cx.at(path, e.message, e.help);
+            Vec::new()
+        });
+        let pieces = parts.into_iter().filter_map(|part| self.piece(part, path)).collect();
+        Template(pieces)
+    }
+
+    fn piece(&mut self, part: Part, path: &Path) -> Option<Piece> {
+        Some(match part {
+            Part::Text(t) => Piece::Text(t),
+            Part::Name => Piece::Name,
+            Part::Addr => Piece::Addr,
+            Part::Peers => Piece::Peers,
+            Part::Index => Piece::Index,
+            Part::AddrOf(node) => Piece::AddrOf(self.nodes.resolve(self.cx, &node, path)?),
+            Part::Variant(key) => {
+                if !self.uses.iter().any(|(k, _)| *k == key) {
+                    self.uses.push((key.clone(), path.clone()));
+                }
+                Piece::Variant(key)
+            }
+        })
+    }
+
+    fn list(&mut self, texts: &[String], path: &Path) -> Vec<Template> {
+        texts.iter().enumerate().map(|(i, t)| self.one(t, &path.index(i))).collect()
+    }
+
+    fn env(&mut self, env: &Map<String>, path: &Path) -> BTreeMap<String, Template> {
+        let mut out = BTreeMap::new();
+        for (key, value) in &env.0 {
+            if key.is_empty() || key.contains(['=', '\0']) {
+                self.cx.at_key(&path.key(key), format!("`{key}` is not a valid environment variable name"), None);
+            }
+            out.insert(key.clone(), self.one(value, &path.key(key)));
+        }
+        out
+    }
+
+    fn probe(&mut self, raw: &RawProbe, path: &Path) -> Option<Probe> {
+        let timeout = self.cx.duration(raw.timeout.as_deref(), &path.key("timeout"), Duration::from_secs(2));
+        match (&raw.http, &raw.command) {
+            (Some(url), None) => Some(Probe::Http { url: self.one(url, &path.key("http")), timeout }),
+            (None, Some(argv)) if !argv.is_empty() => {
+                Some(Probe::Command { argv: self.list(argv, &path.key("command")), timeout })
+            }
+            (None, Some(_)) => {
+                self.cx.at(&path.key("command"), "probe `command` is empty", None);
+                None
+            }
+            (Some(_), Some(_)) => {
+                self.cx.at_key(&path.key("command"), "a probe has `http` or `command`, not both", None);
+                None
+            }
+            (None, None) => {
+                let help = Some("write `{ http: URL }` or `{ command: [ARGV...] }`".to_string());
+                self.cx.at(path, "a probe needs `http` or `command`", help);
+                None
+            }
+        }
+    }
+}
+
+fn links(cx: &mut Checker<'_>, raw: &[Names], nodes: &NodeIndex) -> Links {
+    let mut pairs = Vec::new();
+    for (i, item) in raw.iter().enumerate() {
+        let path = Path::root().key("links").index(i);
+        let pair = match item {
+            Names::One(text) => split_link(cx, text, nodes, &path),
+            Names::Many(two) if two.len() == 2 => {
+                let a = nodes.resolve(cx, &two[0], &path.index(0));
+                let b = nodes.resolve(cx, &two[1], &path.index(1));
+                a.zip(b)
+            }
+            Names::Many(_) => {
+                cx.at(&path, "a link is two nodes", Some("write it as `a-b` or `[a, b]`".into()));
+                None
+            }
+        };
+        match pair {
+            Some((a, b)) if a == b => cx.at(&path, "a node cannot link to itself", None),
+            Some((a, b)) if !pairs.contains(&(a.min(b), a.max(b))) => pairs.push((a.min(b), a.max(b))),
+            _ => {}
+        }
+    }
+    Links::Pairs(pairs)
+}
+
+/// `a-b`, where names may contain `-`: the one split with a node on each side.
+fn split_link(cx: &mut Checker<'_>, text: &str, nodes: &NodeIndex, path: &Path) -> Option<(NodeId, NodeId)> {
+    let splits: Vec<(&str, &str)> = text.match_indices('-').map(|(i, _)| (&text[..i], &text[i + 1..])).collect();
+    let found: Vec<(NodeId, NodeId)> =
+        splits.iter().filter_map(|(a, b)| Some((*nodes.ids.get(*a)?, *nodes.ids.get(*b)?))).collect();
+    match found.as_slice() {
+        [one] => Some(*one),
+        [] => {
+            let names = || nodes.names.iter().map(String::as_str);
+            let guess = splits.iter().find_map(|(a, b)| {
+                let near = |s: &str| {
+                    if nodes.ids.contains_key(s) {
+                        Some(s.to_string())
+                    } else {
+                        nearest(s, names()).map(str::to_string)
+                    }
+                };
+                Some(format!("did you mean `{}-{}`?", near(a)?, near(b)?))
+            });
+            let help = guess
+                .or_else(|| Some(format!("write a link as `a-b` or `[a, b]`; the nodes are {}", quoted(&nodes.names))));
+            cx.at(path, format!("`{text}` does not name two nodes"), help);
+            None
+        }
+        _ => {
+            cx.at(
+                path,
+                format!("`{text}` can be split into two nodes in more than one way"),
+                Some("write it as a list: `[a, b]`".into()),
+            );
+            None
+        }
+    }
+}
+
+fn variants(cx: &mut Checker<'_>, raw: Option<&Map<Option<Map<String>>>>) -> Vec<Variant> {
+    let default = Variant { name: "default".into(), expect: Expect::Pass, values: BTreeMap::new() };
+    let Some(raw) = raw.filter(|r| !r.0.is_empty()) else { return vec![default] };
+    let mut out = Vec::new();
+    for (name, body) in &raw.0 {
+        let path = Path::root().key("variants").key(name);
+        if !valid_name(name) {
+            cx.at_key(
+                &path,
+                format!("`{name}` is not a valid variant name"),
+                Some("use letters, digits, `_`, `.` and `-`".into()),
+            );
+        }
+        let mut variant = Variant { name: name.clone(), expect: Expect::Pass, values: BTreeMap::new() };
+        for (key, value) in body.as_ref().map(|b| b.0.as_slice()).unwrap_or_default() {
+            if key != "expect" {
+                variant.values.insert(key.clone(), value.clone());
+                continue;
+            }
+            variant.expect = match value.as_str() {
+                "pass" => Expect::Pass,
+                "fail" => Expect::Fail,
+                other => {
+                    let help =
+                        did_you_mean(other, ["pass", "fail"]).or_else(|| Some("`expect` is `pass` or `fail`".into()));
+                    cx.at(&path.key("expect"), format!("unknown expectation `{other}`"), help);
+                    Expect::Pass
+                }
+            };
+        }
+        out.push(variant);
+    }
+    out
+}
+
+fn check_variant_keys(cx: &mut Checker<'_>, uses: &VariantUses, variants: &[Variant], declared: bool) {
+    for (key, path) in uses {
+        for v in variants.iter().filter(|v| !v.values.contains_key(key)) {
+            let help = match nearest(key, v.values.keys().map(String::as_str)) {
+                Some(near) => Some(format!("variant `{}` has `{near}`; is one of them misspelt?", v.name)),
+                None if declared => Some(format!("add `{key}: ...` to variant `{}`", v.name)),
+                None => Some(format!("declare `variants:` each with a `{key}:` value")),
+            };
+            let message = if declared {
+                format!("`{{variant.{key}}}` is not defined in variant `{}`", v.name)
+            } else {
+                format!("`{{variant.{key}}}` is used but the suite has no `variants:`")
+            };
+            cx.at(path, message, help);
+        }
+    }
+}
+
+fn check(cx: &mut Checker<'_>, raw: &RawCheck, path: &Path) -> Option<Check> {
+    let map = &raw.0;
+    if map.converged.is_some() && map.live.is_some() {
+        let place = |k: &str| cx.loc.key(&path.key(k)).map(|p| (p.line, p.column));
+        let second = if place("live") > place("converged") { "live" } else { "converged" };
+        cx.at_key(&path.key(second), "a check item has one key", Some(format!("put `{second}` in its own list item")));
+        return None;
+    }
+    if let Some(c) = &map.converged {
+        let path = path.key("converged");
+        let within = cx.duration(c.within.as_deref(), &path.key("within"), Duration::from_secs(60));
+        let stable_for = cx.duration(c.stable_for.as_deref(), &path.key("stable-for"), Duration::from_secs(3));
+        return Some(Check::Converged { within, stable_for });
+    }
+    if let Some(l) = &map.live {
+        let timeout = cx.duration(l.timeout.as_deref(), &path.key("live").key("timeout"), Duration::from_secs(2));
+        return Some(Check::Live { timeout });
+    }
+    cx.at(path, "a check needs `converged` or `live`", None);
+    None
+}
