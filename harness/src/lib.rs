@@ -7,3 +7,16 @@
 
 pub mod suite;
 pub mod view;
+pub mod cluster;
+pub mod launcher;
+pub mod net;
+pub mod observe;
+pub mod probe;
+pub mod render;
+pub mod supervisor;
+pub mod cli;
+pub mod events;
+pub mod exit;
+pub mod preflight;
+pub mod report;
+pub mod run;

@@ -1,0 +1,34 @@
+# quiesce: build, demo, test. Suites need root (network namespaces, TUN).
+CARGO ?= cargo
+QUIESCE := target/debug/quiesce
+
+.PHONY: all build demo test unit integration suites check lint clean
+
+all: build
+
+build:
+	$(CARGO) build --workspace --bins
+
+## demo: run the serf partition suite and show what converged and when
+demo: build
+	$(QUIESCE) run suites/serf-partition.yaml
+
+## test: unit tests in parallel, then the namespace tests one at a time
+test: build
+	$(CARGO) test --workspace --lib --bins
+	$(CARGO) test --workspace --tests --test '*' -- --test-threads=1
+
+## suites: run every suite in suites/
+suites: build
+	$(QUIESCE) run suites/*.yaml
+
+## check: validate every suite without running it (no root needed)
+check: build
+	$(QUIESCE) check suites/*.yaml
+
+lint:
+	$(CARGO) clippy --workspace --all-targets -- -D warnings
+	$(CARGO) fmt --all -- --check
+
+clean:
+	$(CARGO) clean

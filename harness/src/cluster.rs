@@ -1,0 +1,186 @@
+//! A cluster: the nodes of one run of one variant, on their network, with
+//! their processes, probes and views.
+//!
+//! Building it creates every namespace and TUN device and starts the
+//! switch; nothing is started until [`Cluster::start_all`]. Dropping it
+//! kills what still runs and releases every namespace.
+
+use std::net::Ipv4Addr;
+use std::os::fd::OwnedFd;
+use std::path::Path;
+use std::rc::Rc;
+
+use futures::future::join_all;
+
+use crate::launcher::Launcher;
+use crate::net::namespace::{self, TunConfig};
+use crate::net::{LinkMatrix, Subnet, Switch};
+use crate::observe::{NodeView, Observation};
+use crate::probe::Probe;
+use crate::render::NodeContext;
+use crate::suite::plan::{self, Links, Plan, Variant};
+use crate::supervisor::{LaunchSpec, NodeLog, NodeProcess, Supervisor};
+use crate::view::View;
+
+/// Options that shape the network.
+#[derive(Debug, Clone, Copy)]
+pub struct NetOptions {
+    /// MTU of every TUN device.
+    pub mtu: i32,
+}
+
+impl Default for NetOptions {
+    fn default() -> Self {
+        NetOptions { mtu: 1500 }
+    }
+}
+
+/// The runtime side of one node.
+struct Node {
+    ns: OwnedFd,
+    probe: Option<Probe>,
+    view: Option<Rc<View>>,
+}
+
+/// Every node of a run, on its network.
+pub struct Cluster {
+    names: Vec<String>,
+    addrs: Vec<Ipv4Addr>,
+    inodes: Vec<u64>,
+    nodes: Vec<Node>,
+    /// The switch every packet crosses.
+    pub switch: Switch,
+    /// The node processes.
+    pub supervisor: Supervisor,
+    launcher: Launcher,
+}
+
+impl Cluster {
+    /// Creates the namespaces, TUN devices and switch for `plan` run as
+    /// `variant`; node logs go to `folder`.
+    pub async fn build(plan: &Plan, variant: &Variant, folder: &Path, net: NetOptions) -> Result<Cluster, String> {
+        let subnet = Subnet::new(plan.subnet, plan.prefix);
+        let count = plan.nodes.len();
+        let links = match &plan.links {
+            Links::FullMesh => LinkMatrix::full_mesh(count),
+            Links::Pairs(pairs) => LinkMatrix::pairs(count, pairs),
+        };
+        let addrs: Vec<Ipv4Addr> = (0..count).map(|i| subnet.addr(i)).collect();
+        let runtime = tokio::runtime::Handle::current();
+        let launcher = Launcher::start(runtime.clone()).map_err(|e| format!("starting the launcher thread: {e}"))?;
+        let made = make_namespaces(&addrs, subnet, net, &runtime).await?;
+        let mut views = std::collections::BTreeMap::new();
+        for (name, program) in &plan.programs {
+            if let Some(src) = &program.view {
+                views.insert(name.clone(), Rc::new(View::compile(src)?));
+            }
+        }
+        let (mut nodes, mut procs, mut tuns, mut inodes) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+        for (i, made) in made.into_iter().enumerate() {
+            let spec = &plan.nodes[i];
+            let program = &plan.programs[&spec.program];
+            let peers: Vec<usize> = links.neighbours(i).collect();
+            let cx = NodeContext { name: &spec.name, index: i, addrs: &addrs, peers: &peers, variant: &variant.values };
+            let launch = launch_spec(program, &cx, subnet);
+            let log = NodeLog::new(folder.join(format!("{}.log", spec.name)));
+            let ns_for_proc = made.ns.try_clone().map_err(|e| e.to_string())?;
+            procs.push(NodeProcess::new(spec.name.clone(), launch, ns_for_proc, log));
+            let probe = program.probe.as_ref().map(|p| render_probe(p, &cx)).transpose()?;
+            nodes.push(Node { ns: made.ns, probe, view: views.get(&spec.program).cloned() });
+            tuns.push(made.tun);
+            inodes.push(made.inode);
+        }
+        let switch = Switch::start(tuns, subnet, links, plan.seed);
+        let names = plan.nodes.iter().map(|n| n.name.clone()).collect();
+        let supervisor = Supervisor::new(launcher.clone(), procs);
+        Ok(Cluster { names, addrs, inodes, nodes, switch, supervisor, launcher })
+    }
+
+    /// Node names, by index.
+    pub fn names(&self) -> &[String] {
+        &self.names
+    }
+
+    /// Node addresses, by index.
+    pub fn addrs(&self) -> &[Ipv4Addr] {
+        &self.addrs
+    }
+
+    /// The inode numbers of the nodes' namespaces.
+    pub fn netns_inodes(&self) -> &[u64] {
+        &self.inodes
+    }
+
+    /// The launcher, to run things inside namespaces.
+    pub fn launcher(&self) -> &Launcher {
+        &self.launcher
+    }
+
+    /// The namespace fd of a node.
+    pub fn namespace(&self, node: usize) -> &OwnedFd {
+        &self.nodes[node].ns
+    }
+
+    /// Probes every node at once and computes the views.
+    pub async fn observe(&self) -> Observation {
+        let answers = join_all(self.nodes.iter().enumerate().map(|(i, node)| async move {
+            match (&node.probe, self.supervisor.is_up(i)) {
+                (_, false) => None,
+                (None, true) => Some(Ok(serde_json::Value::Null)),
+                (Some(p), true) => Some(p.run(&node.ns, &self.launcher).await),
+            }
+        }))
+        .await;
+        let nodes = answers
+            .into_iter()
+            .zip(&self.nodes)
+            .map(|(answer, node)| match answer {
+                None => NodeView::Down,
+                Some(Err(e)) => NodeView::Failed(e),
+                Some(Ok(json)) => match &node.view {
+                    None => NodeView::Answered(json),
+                    Some(view) => view.apply(&json).map_or_else(NodeView::Failed, NodeView::Answered),
+                },
+            })
+            .collect();
+        Observation { nodes }
+    }
+}
+
+async fn make_namespaces(
+    addrs: &[Ipv4Addr],
+    subnet: Subnet,
+    net: NetOptions,
+    runtime: &tokio::runtime::Handle,
+) -> Result<Vec<namespace::NodeNamespace>, String> {
+    let jobs = addrs.iter().map(|&addr| {
+        let config = TunConfig { addr, netmask: subnet.netmask(), mtu: net.mtu };
+        let runtime = runtime.clone();
+        tokio::task::spawn_blocking(move || namespace::create(config, &runtime))
+    });
+    let mut made = Vec::with_capacity(addrs.len());
+    for (result, addr) in join_all(jobs).await.into_iter().zip(addrs) {
+        let ns = result
+            .map_err(|e| format!("namespace task failed: {e}"))?
+            .map_err(|e| format!("creating the namespace of {addr}: {e}"))?;
+        made.push(ns);
+    }
+    Ok(made)
+}
+
+fn launch_spec(program: &plan::Program, cx: &NodeContext<'_>, subnet: Subnet) -> LaunchSpec {
+    let mut env: std::collections::BTreeMap<String, String> =
+        program.env.iter().map(|(k, v)| (k.clone(), cx.render(v))).collect();
+    env.insert("QUIESCE_NODE".into(), cx.name.to_string());
+    env.insert("QUIESCE_ADDR".into(), cx.addrs[cx.index].to_string());
+    env.insert("QUIESCE_INDEX".into(), cx.index.to_string());
+    env.insert("QUIESCE_SUBNET".into(), subnet.to_string());
+    LaunchSpec { argv: cx.render_all(&program.command), env, grace: program.grace }
+}
+
+fn render_probe(probe: &plan::Probe, cx: &NodeContext<'_>) -> Result<Probe, String> {
+    match probe {
+        plan::Probe::Http { url, timeout } => Probe::http(&cx.render(url), *timeout),
+        plan::Probe::Command { argv, timeout } => Ok(Probe::Command { argv: cx.render_all(argv), timeout: *timeout }),
+    }
+}

@@ -1,0 +1,13 @@
+//! The virtual network: a namespace and TUN device per node, joined by a
+//! userspace [`Switch`].
+
+pub mod counters;
+pub mod links;
+pub mod namespace;
+pub mod subnet;
+pub mod switch;
+
+pub use links::LinkMatrix;
+pub use namespace::NodeNamespace;
+pub use subnet::Subnet;
+pub use switch::Switch;

@@ -1,0 +1,3 @@
+//! Reporters: consumers of the run's events and results.
+
+pub mod console;

@@ -1,0 +1,181 @@
+//! Running a suite: one [`run_variant`] builds a cluster, starts every node,
+//! applies the steps in order, evaluates the checks and always tears down.
+
+mod checks;
+mod describe;
+pub mod folder;
+mod steps;
+mod wait;
+
+use std::path::PathBuf;
+use std::time::Instant;
+
+use serde::Serialize;
+
+pub use checks::CheckOutcome;
+use steps::{ActiveFaults, StepError};
+
+use crate::cluster::{Cluster, NetOptions};
+use crate::events::{EventLog, RunEvent};
+use crate::observe::NodeView;
+use crate::suite::plan::{Expect, Plan, Variant};
+
+/// How to run.
+#[derive(Debug, Clone)]
+pub struct RunOptions {
+    /// Where run folders go (`target/quiesce` by default).
+    pub out: PathBuf,
+    /// Network settings.
+    pub net: NetOptions,
+}
+
+/// What one run of one variant found.
+#[derive(Debug, Clone, Serialize)]
+pub struct VariantReport {
+    /// The suite's name.
+    pub suite: String,
+    /// The variant's name.
+    pub variant: String,
+    /// What was expected.
+    pub expect: &'static str,
+    /// Whether every step and check passed.
+    pub passed: bool,
+    /// Whether `passed` is what `expect` asked for.
+    pub met_expectation: bool,
+    /// Why it did not pass: failed steps, unexpected exits.
+    pub failures: Vec<String>,
+    /// Every check.
+    pub checks: Vec<CheckOutcome>,
+    /// The run folder.
+    pub folder: PathBuf,
+    /// How long the run took, in seconds.
+    pub seconds: f64,
+}
+
+/// A run that could not be carried out (not a failed check).
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct RunError(pub String);
+
+/// The state of a run in progress; steps, waits and checks are its methods.
+pub(crate) struct Runner<'p> {
+    plan: &'p Plan,
+    cluster: Cluster,
+    log: EventLog,
+    last_views: Vec<NodeView>,
+    failures: Vec<String>,
+    active: ActiveFaults,
+}
+
+/// Runs one variant of a suite once. `sink` sees every event as it happens
+/// (the console reporter).
+pub async fn run_variant(
+    plan: &Plan,
+    variant: &Variant,
+    options: &RunOptions,
+    sink: &mut dyn FnMut(f64, &RunEvent),
+) -> Result<VariantReport, RunError> {
+    let started = Instant::now();
+    let folder = folder::create(&options.out, &plan.name, &variant.name)
+        .map_err(|e| RunError(format!("creating the run folder under {}: {e}", options.out.display())))?;
+    let mut log = EventLog::create(&folder).map_err(|e| RunError(format!("creating events.jsonl: {e}")))?;
+    let mut record = |log: &mut EventLog, event: RunEvent| {
+        sink(log.now(), &event);
+        log.record(event);
+    };
+    record(&mut log, RunEvent::RunStarted {
+        suite: plan.name.clone(),
+        variant: variant.name.clone(),
+        seed: plan.seed,
+        subnet: format!("{}/{}", plan.subnet, plan.prefix),
+    });
+    let cluster = Cluster::build(plan, variant, &folder, options.net).await.map_err(RunError)?;
+    let mut runner = Runner { plan, cluster, log, last_views: Vec::new(), failures: Vec::new(), active: ActiveFaults::new() };
+    let result = runner.drive(sink).await;
+    runner.teardown().await;
+    let checks = result?;
+    let passed = runner.failures.is_empty() && checks.iter().all(|c| c.passed);
+    let met_expectation = passed == (variant.expect == Expect::Pass);
+    let event = RunEvent::RunFinished { passed, met_expectation };
+    sink(runner.log.now(), &event);
+    runner.log.record(event);
+    Ok(VariantReport {
+        suite: plan.name.clone(),
+        variant: variant.name.clone(),
+        expect: match variant.expect {
+            Expect::Pass => "pass",
+            Expect::Fail => "fail",
+        },
+        passed,
+        met_expectation,
+        failures: runner.failures,
+        checks,
+        folder,
+        seconds: started.elapsed().as_secs_f64(),
+    })
+}
+
+impl Runner<'_> {
+    fn emit(&mut self, sink: &mut dyn FnMut(f64, &RunEvent), event: RunEvent) {
+        sink(self.log.now(), &event);
+        self.log.record(event);
+    }
+
+    /// Starts the nodes, runs the steps, then the checks.
+    async fn drive(&mut self, sink: &mut dyn FnMut(f64, &RunEvent)) -> Result<Vec<CheckOutcome>, RunError> {
+        for (i, name) in self.cluster.names().to_vec().iter().enumerate() {
+            let event = RunEvent::NodeNetwork {
+                node: name.clone(),
+                addr: self.cluster.addrs()[i].to_string(),
+                netns: self.cluster.netns_inodes()[i],
+            };
+            self.emit(sink, event);
+        }
+        let all: Vec<usize> = (0..self.cluster.names().len()).collect();
+        self.start(&all).await.map_err(internal)?;
+        let total = self.plan.steps.len();
+        for (i, step) in self.plan.steps.iter().enumerate() {
+            let what = describe::describe(&step.action, self.cluster.names());
+            self.emit(sink, RunEvent::StepStarted { step: i + 1, line: step.line, what });
+            let (ok, detail) = match self.apply(&step.action).await {
+                Ok(detail) => (true, detail),
+                Err(StepError::Failed(why)) => {
+                    self.failures.push(format!("step {}/{total} (line {}): {why}", i + 1, step.line));
+                    (false, why)
+                }
+                Err(StepError::Internal(why)) => {
+                    return Err(RunError(format!("step {} (line {}): {why}", i + 1, step.line)));
+                }
+            };
+            self.emit(sink, RunEvent::StepFinished { step: i + 1, ok, detail });
+        }
+        let mut outcomes = Vec::new();
+        for check in &self.plan.checks {
+            let outcome = self.check(check).await;
+            sink(self.log.now(), &RunEvent::CheckResult {
+                check: outcome.check.clone(),
+                passed: outcome.passed,
+                detail: outcome.detail.clone(),
+                measured: outcome.measured,
+            });
+            outcomes.push(outcome);
+        }
+        // Exits noticed during the last check still count.
+        self.tick().await;
+        Ok(outcomes)
+    }
+
+    /// Heals every fault and stops every node; the namespaces go when the
+    /// cluster is dropped.
+    async fn teardown(&mut self) {
+        self.cluster.switch.remove_all();
+        self.cluster.supervisor.stop_all().await;
+    }
+}
+
+fn internal(e: StepError) -> RunError {
+    match e {
+        StepError::Failed(s) | StepError::Internal(s) => RunError(s),
+    }
+}
+

@@ -1,0 +1,70 @@
+//! A node's log file: stdout and stderr of every incarnation, each started
+//! by a marker line.
+
+use std::fs::{File, OpenOptions};
+use std::io::{self, Read, Seek, SeekFrom, Write};
+use std::path::{Path, PathBuf};
+use std::process::Stdio;
+
+/// The log of one node.
+#[derive(Debug, Clone)]
+pub struct NodeLog {
+    path: PathBuf,
+}
+
+impl NodeLog {
+    /// A log at `path` (created on first use).
+    pub fn new(path: PathBuf) -> NodeLog {
+        NodeLog { path }
+    }
+
+    /// Where it is.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    fn open(&self) -> io::Result<File> {
+        OpenOptions::new().create(true).append(true).open(&self.path)
+    }
+
+    /// Appends a marker line, e.g. at the start of an incarnation.
+    pub fn mark(&self, line: &str) -> io::Result<()> {
+        writeln!(self.open()?, "=== quiesce: {line} ===")
+    }
+
+    /// Two handles (stdout, stderr) appending to the log.
+    pub fn stdio(&self) -> io::Result<(Stdio, Stdio)> {
+        let out = self.open()?;
+        let err = out.try_clone()?;
+        Ok((out.into(), err.into()))
+    }
+
+    /// The last `lines` lines (reads at most the last 64 KiB).
+    pub fn tail(&self, lines: usize) -> String {
+        let Ok(mut f) = File::open(&self.path) else { return String::new() };
+        let len = f.metadata().map(|m| m.len()).unwrap_or(0);
+        let _ = f.seek(SeekFrom::Start(len.saturating_sub(65536)));
+        let mut buf = Vec::new();
+        let _ = f.read_to_end(&mut buf);
+        let text = String::from_utf8_lossy(&buf);
+        let all: Vec<&str> = text.lines().collect();
+        all[all.len().saturating_sub(lines)..].join("\n")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tail_returns_the_last_lines_after_markers() {
+        let dir = tempfile::tempdir().unwrap();
+        let log = NodeLog::new(dir.path().join("n1.log"));
+        log.mark("incarnation 1").unwrap();
+        let (out, _) = log.stdio().unwrap();
+        drop(out);
+        std::fs::OpenOptions::new().append(true).open(log.path()).unwrap().write_all(b"a\nb\nc\n").unwrap();
+        assert_eq!(log.tail(2), "b\nc");
+        assert!(log.tail(10).starts_with("=== quiesce: incarnation 1 ==="));
+    }
+}

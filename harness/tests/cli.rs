@@ -1,0 +1,73 @@
+//! The CLI's contract: invalid input exits 2 with file:line:col and starts
+//! nothing; missing privilege exits 3 with the fix.
+
+use assert_cmd::Command;
+
+fn fixture(name: &str) -> String {
+    format!("{}/tests/fixtures/invalid/{name}", env!("CARGO_MANIFEST_DIR"))
+}
+
+#[test]
+fn check_reports_a_misspelt_key_with_location_and_suggestion() {
+    let out = Command::cargo_bin("quiesce").unwrap().args(["check", &fixture("misspelt-key.yaml")]).output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("misspelt-key.yaml:"), "names the file: {stderr}");
+    let located = stderr.lines().any(|l| {
+        l.split("misspelt-key.yaml:").nth(1).is_some_and(|rest| {
+            let mut parts = rest.split(':');
+            parts.next().is_some_and(|n| n.trim().parse::<u32>().is_ok())
+                && parts.next().is_some_and(|n| n.trim().chars().take_while(char::is_ascii_digit).count() > 0)
+        })
+    });
+    assert!(located, "names line and column: {stderr}");
+    assert!(stderr.contains("did you mean"), "suggests the right key: {stderr}");
+}
+
+#[test]
+fn run_with_an_invalid_suite_exits_2_and_starts_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = Command::cargo_bin("quiesce")
+        .unwrap()
+        .args(["run", &fixture("misspelt-key.yaml"), "--out"])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0, "no run folder was made");
+}
+
+#[test]
+fn check_accepts_every_shipped_suite() {
+    let suites = concat!(env!("CARGO_MANIFEST_DIR"), "/../suites");
+    for entry in std::fs::read_dir(suites).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_some_and(|e| e == "yaml") {
+            Command::cargo_bin("quiesce").unwrap().arg("check").arg(&path).assert().success();
+        }
+    }
+}
+
+#[test]
+fn run_without_root_exits_3_with_the_fix() {
+    if !nix::unistd::geteuid().is_root() {
+        // Already unprivileged: run it as we are.
+        let out = Command::cargo_bin("quiesce").unwrap().args(["run", &format!("{}/../suites/serf-partition.yaml", env!("CARGO_MANIFEST_DIR"))]).output().unwrap();
+        assert_eq!(out.status.code(), Some(3));
+        return;
+    }
+    // As root, drop to nobody for this one command.
+    let bin = assert_cmd::cargo::cargo_bin("quiesce");
+    let suite = format!("{}/../suites/serf-partition.yaml", env!("CARGO_MANIFEST_DIR"));
+    let dir = tempfile::tempdir().unwrap();
+    let out = std::process::Command::new("setpriv")
+        .args(["--reuid=65534", "--regid=65534", "--clear-groups", "--"])
+        .arg(bin)
+        .args(["run", &suite, "--out"])
+        .arg(dir.path())
+        .output()
+        .expect("setpriv (util-linux) is installed");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(3), "{stderr}");
+    assert!(stderr.contains("needs root") && stderr.contains("fix:"), "{stderr}");
+}

@@ -1,0 +1,8 @@
+//! Tests that need root: real namespaces, TUN devices, processes and
+//! packets. They run one at a time (`--test-threads=1`, see the Makefile).
+
+mod common;
+mod connectivity;
+mod pause;
+mod serf;
+mod sigkill;

@@ -1,0 +1,64 @@
+//! The serf suite end to end through the CLI: the views diverge during the
+//! partition and converge after the heal.
+
+use std::process::Command;
+
+use serde_json::Value;
+
+use crate::common::{quiesce_bin, require_root};
+
+#[test]
+fn serf_views_diverge_during_partition_and_converge_after_heal() {
+    require_root();
+    let out = tempfile::tempdir().unwrap();
+    let suite = concat!(env!("CARGO_MANIFEST_DIR"), "/../suites/serf-partition.yaml");
+    let run = Command::new(quiesce_bin())
+        .args(["run", suite, "--out"])
+        .arg(out.path())
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&run.stdout);
+    let stderr = String::from_utf8_lossy(&run.stderr);
+    assert_eq!(run.status.code(), Some(0), "serf-partition should pass:\n{stdout}\n{stderr}");
+
+    let folder = out.path().join("serf-partition/default/1");
+    let text = std::fs::read_to_string(folder.join("events.jsonl")).unwrap();
+    let events: Vec<Value> = text.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    let at = |kind: &str| events.iter().position(|e| e["event"] == kind).unwrap_or_else(|| panic!("no {kind} event"));
+    let (applied, healed) = (at("fault-applied"), at("fault-healed"));
+    assert!(applied < healed);
+
+    // During the partition, replay view changes: at some moment the five
+    // agents held at least two different views.
+    let mut views = std::collections::BTreeMap::new();
+    let mut diverged = false;
+    for e in &events[..healed] {
+        if e["event"] == "view-changed" {
+            views.insert(e["node"].as_str().unwrap().to_string(), e["view"].clone());
+        }
+        let distinct: std::collections::BTreeSet<String> = views.values().map(|v| v.to_string()).collect();
+        if events.iter().position(|x| std::ptr::eq(x, e)).unwrap() > applied && views.len() == 5 && distinct.len() >= 2 {
+            diverged = true;
+        }
+    }
+    assert!(diverged, "views never diverged during the partition:\n{text}");
+    let side: Vec<&Value> = views.values().collect();
+    assert!(side.iter().any(|v| v.as_array().is_some_and(|a| a.len() < 5)), "some agent lost sight of the other side");
+
+    let converged = events
+        .iter()
+        .find(|e| e["event"] == "check-result" && e["check"] == "converged")
+        .expect("a converged check result");
+    assert_eq!(converged["passed"], true, "{converged}");
+    assert!(converged["measured"].as_f64().is_some(), "time to converge is measured");
+    let all_five: Value = serde_json::json!(["s1", "s2", "s3", "s4", "s5"]);
+    assert_eq!(views.len(), 5);
+    let last_views: Vec<&Value> = {
+        let mut last = std::collections::BTreeMap::new();
+        for e in events.iter().filter(|e| e["event"] == "view-changed") {
+            last.insert(e["node"].as_str().unwrap().to_string(), &e["view"]);
+        }
+        last.into_values().collect()
+    };
+    assert!(last_views.iter().all(|v| **v == all_five), "every agent ends seeing all five alive: {last_views:?}");
+}

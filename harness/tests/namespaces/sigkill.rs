@@ -1,0 +1,106 @@
+//! After the harness is SIGKILLed mid-run, no peer process, namespace or
+//! TUN device remains.
+
+use std::collections::HashSet;
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use nix::sys::signal::{kill, Signal};
+use nix::unistd::Pid;
+use serde_json::Value;
+
+use crate::common::{ping_suite, quiesce_bin, require_root};
+
+fn events(folder: &Path) -> Vec<Value> {
+    let Ok(text) = std::fs::read_to_string(folder.join("events.jsonl")) else { return Vec::new() };
+    text.lines().filter_map(|l| serde_json::from_str(l).ok()).collect()
+}
+
+fn run_folder(out: &Path) -> Option<std::path::PathBuf> {
+    let dir = out.join("sigkill").join("default").join("1");
+    dir.exists().then_some(dir)
+}
+
+/// Every `net:[INODE]` any process or thread of this machine refers to,
+/// as its namespace or through an open fd.
+fn live_netns_inodes() -> HashSet<u64> {
+    let mut found = HashSet::new();
+    let parse = |link: std::path::PathBuf| -> Option<u64> {
+        let target = std::fs::read_link(link).ok()?;
+        let t = target.to_str()?;
+        t.strip_prefix("net:[")?.strip_suffix(']')?.parse().ok()
+    };
+    for proc_entry in std::fs::read_dir("/proc").into_iter().flatten().flatten() {
+        let p = proc_entry.path();
+        if !p.file_name().and_then(|n| n.to_str()).is_some_and(|n| n.bytes().all(|b| b.is_ascii_digit())) {
+            continue;
+        }
+        for task in std::fs::read_dir(p.join("task")).into_iter().flatten().flatten() {
+            found.extend(parse(task.path().join("ns/net")));
+        }
+        for fd in std::fs::read_dir(p.join("fd")).into_iter().flatten().flatten() {
+            found.extend(parse(fd.path()));
+        }
+    }
+    found
+}
+
+fn alive(pid: i32) -> bool {
+    // A zombie is dead (it only waits to be reaped by its new parent).
+    match std::fs::read_to_string(format!("/proc/{pid}/stat")) {
+        Ok(stat) => stat.rsplit(')').next().is_some_and(|rest| !rest.trim_start().starts_with('Z')),
+        Err(_) => false,
+    }
+}
+
+#[test]
+fn sigkilled_harness_leaves_no_process_namespace_or_tun() {
+    require_root();
+    let dir = tempfile::tempdir().unwrap();
+    let suite = dir.path().join("sigkill.yaml");
+    std::fs::write(&suite, ping_suite(3, "  - sleep: 120s\n")).unwrap();
+    let out = dir.path().join("out");
+    let mut harness = Command::new(quiesce_bin())
+        .args(["run", suite.to_str().unwrap(), "--out", out.to_str().unwrap()])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let (pids, inodes) = loop {
+        let evs = run_folder(&out).map(|f| events(&f)).unwrap_or_default();
+        let pids: Vec<i32> = evs.iter().filter(|e| e["event"] == "node-started").map(|e| e["pid"].as_i64().unwrap() as i32).collect();
+        let inodes: Vec<u64> = evs.iter().filter(|e| e["event"] == "node-network").map(|e| e["netns"].as_u64().unwrap()).collect();
+        if pids.len() == 3 && evs.iter().any(|e| e["event"] == "step-started") {
+            break (pids, inodes);
+        }
+        assert!(Instant::now() < deadline, "the run did not start its 3 nodes within 30s: {evs:?}");
+        std::thread::sleep(Duration::from_millis(100));
+    };
+    assert_eq!(inodes.len(), 3);
+    assert!(pids.iter().all(|&p| alive(p)), "the peers run before the kill");
+    let live = live_netns_inodes();
+    assert!(inodes.iter().all(|i| live.contains(i)), "the namespaces exist before the kill");
+
+    kill(Pid::from_raw(harness.id() as i32), Signal::SIGKILL).unwrap();
+    harness.wait().unwrap();
+
+    let deadline = Instant::now() + Duration::from_secs(5);
+    loop {
+        let left: Vec<i32> = pids.iter().copied().filter(|&p| alive(p)).collect();
+        let live = live_netns_inodes();
+        let ns_left: Vec<u64> = inodes.iter().copied().filter(|i| live.contains(i)).collect();
+        if left.is_empty() && ns_left.is_empty() {
+            break;
+        }
+        assert!(Instant::now() < deadline, "after SIGKILL, peers {left:?} and namespaces {ns_left:?} remain");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    // The TUN devices lived only in those namespaces; none ever was in ours.
+    let links = Command::new("ip").args(["-o", "link"]).output().map(|o| String::from_utf8_lossy(&o.stdout).to_string());
+    if let Ok(links) = links {
+        assert!(!links.contains("tun0"), "no tun0 in the root namespace: {links}");
+    }
+}
