@@ -53,7 +53,8 @@ impl fmt::Display for NodeName {
 }
 
 /// Peer addresses given as `IP:PORT,IP:PORT,...`; the empty string is the
-/// empty list.
+/// empty list. A bare `IP` (as quiesce's `{peers}` renders) is kept with
+/// port 0, meaning "the port this node listens on": see [`PeerList::with_port`].
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct PeerList(pub Vec<SocketAddr>);
 
@@ -63,12 +64,21 @@ pub fn parse_peers(text: &str) -> Result<PeerList, ArgError> {
     let entries = text.split(',').map(str::trim).filter(|e| !e.is_empty());
     let peers = entries
         .map(|entry| {
-            entry.parse().map_err(|_| ArgError::Peer {
+            let bare = entry.parse::<std::net::IpAddr>().map(|ip| SocketAddr::new(ip, 0));
+            bare.or_else(|_| entry.parse()).map_err(|_| ArgError::Peer {
                 text: entry.to_owned(),
             })
         })
         .collect::<Result<_, _>>()?;
     Ok(PeerList(peers))
+}
+
+impl PeerList {
+    /// The addresses, with every bare `IP` given `port`.
+    pub fn with_port(&self, port: u16) -> Vec<SocketAddr> {
+        let fill = |a: &SocketAddr| if a.port() == 0 { SocketAddr::new(a.ip(), port) } else { *a };
+        self.0.iter().map(fill).collect()
+    }
 }
 
 /// Parses a duration such as `200ms`, `1s`, `1.5s` or `2m`.
@@ -144,7 +154,7 @@ impl fmt::Display for ArgError {
             ArgError::Peer { text } => {
                 write!(
                     f,
-                    "invalid peer `{text}`: expected IP:PORT such as 10.0.0.2:7000"
+                    "invalid peer `{text}`: expected IP or IP:PORT such as 10.0.0.2:7000"
                 )
             }
             ArgError::Duration { text, reason } => {
@@ -205,6 +215,13 @@ mod tests {
             "127.0.0.1:7000".parse().unwrap(),
         ];
         assert_eq!(peers.0, expected);
+    }
+
+    #[test]
+    fn bare_peer_addresses_take_the_listen_port() {
+        let peers = parse_peers("10.77.0.2,10.77.0.3:9000").expect("valid list");
+        let filled: Vec<String> = peers.with_port(7000).iter().map(|a| a.to_string()).collect();
+        assert_eq!(filled, vec!["10.77.0.2:7000", "10.77.0.3:9000"]);
     }
 
     #[test]

@@ -54,7 +54,7 @@ pub struct PingArgs {
     #[arg(long, value_name = "ADDR:PORT")]
     pub listen: SocketAddr,
     /// Comma-separated addresses of the peers to ping; may be empty.
-    #[arg(long, value_name = "ADDR:PORT,...", default_value = "", value_parser = parse_peers)]
+    #[arg(long, value_name = "ADDR[:PORT],...", default_value = "", value_parser = parse_peers)]
     pub peers: PeerList,
     /// Address of the HTTP endpoint answering GET /status.
     #[arg(long, value_name = "ADDR:PORT")]
@@ -69,7 +69,7 @@ impl PingArgs {
     pub fn settings(&self) -> PingSettings {
         PingSettings {
             name: self.name.clone(),
-            peers: self.peers.0.clone(),
+            peers: self.peers.with_port(self.listen.port()),
             interval: self.interval,
         }
     }

@@ -29,7 +29,7 @@ pub fn ping_suite(n: usize, steps: &str) -> String {
     format!(
         "programs:\n  ping:\n    command: [quiesce-node, ping, --name, \"{{name}}\", --listen, \"{{addr}}:7000\", \
          --peers, \"{{peers}}\", --status, \"127.0.0.1:7001\", --interval, 100ms]\n    \
-         probe: {{ http: \"http://127.0.0.1:7001/status\", timeout: 1s }}\n    view: .reachable\n    grace: 1s\n\
+         probe: {{ http: \"http://127.0.0.1:7001/status\", timeout: 1s }}\n    view: (.reachable + [.name]) | sort\n    grace: 1s\n\
          nodes:\n{nodes}steps:\n{steps}"
     )
 }
