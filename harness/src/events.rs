@@ -112,6 +112,13 @@ pub enum RunEvent {
         /// The measured number, if any (seconds for times).
         measured: Option<f64>,
     },
+    /// What the switch counted over the whole run.
+    SwitchCounters {
+        /// Packets not delivered, by reason.
+        drops: crate::net::switch::DropCounts,
+        /// Per directed pair with any traffic: `[from, to, counts]`.
+        pairs: Vec<(String, String, crate::net::counters::PairStats)>,
+    },
     /// The run ended.
     RunFinished {
         /// Whether the checks passed.

@@ -169,6 +169,19 @@ impl Runner<'_> {
     /// cluster is dropped.
     async fn teardown(&mut self) {
         self.cluster.switch.remove_all();
+        let names = self.cluster.names();
+        let counters = self.cluster.switch.counters();
+        let mut pairs = Vec::new();
+        for (from, a) in names.iter().enumerate() {
+            for (to, b) in names.iter().enumerate() {
+                let stats = counters.get(from, to);
+                if stats.packets > 0 {
+                    pairs.push((a.clone(), b.clone(), stats));
+                }
+            }
+        }
+        let drops = self.cluster.switch.drops();
+        self.log.record(RunEvent::SwitchCounters { drops, pairs });
         self.cluster.supervisor.stop_all().await;
     }
 }

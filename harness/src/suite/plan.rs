@@ -62,9 +62,19 @@ pub struct Program {
 #[derive(Debug, Clone, PartialEq)]
 pub enum Probe {
     /// `{ http: URL }`: GET, body parsed as JSON. URL is a template.
-    Http { url: Template, timeout: Duration },
+    Http {
+        /// The URL, a template.
+        url: Template,
+        /// How long the probe may take.
+        timeout: Duration,
+    },
     /// `{ command: [argv...] }`: stdout parsed as JSON. Elements are templates.
-    Command { argv: Vec<Template>, timeout: Duration },
+    Command {
+        /// argv, templates.
+        argv: Vec<Template>,
+        /// How long the probe may take.
+        timeout: Duration,
+    },
 }
 
 /// A string with `{name}`, `{addr}`, `{peers}`, `{index}`, `{variant.KEY}`,
@@ -144,29 +154,65 @@ pub enum Action {
     /// `sleep: 5s`
     Sleep(Duration),
     /// `await: converged` / `await: diverged`, with `within:` (default 60s).
-    Await { condition: AwaitCondition, within: Duration },
+    Await {
+        /// What to wait for.
+        condition: AwaitCondition,
+        /// The deadline.
+        within: Duration,
+    },
     /// `pause: NODES`
     Pause(Vec<NodeId>),
     /// `resume: NODES`
     Resume(Vec<NodeId>),
     /// `kill: NODES` (optional `signal:`, default SIGKILL)
-    Kill { nodes: Vec<NodeId>, signal: String },
+    Kill {
+        /// The nodes.
+        nodes: Vec<NodeId>,
+        /// Signal name, upper case, without `SIG`.
+        signal: String,
+    },
     /// `start: NODES`
     Start(Vec<NodeId>),
     /// `restart: NODES`
     Restart(Vec<NodeId>),
     /// `partition: [[a, b], [c, d, e]]`: no packets between groups.
-    Partition { id: String, groups: Vec<Vec<NodeId>> },
+    Partition {
+        /// The fault id, for `heal`/`release`.
+        id: String,
+        /// Node groups.
+        groups: Vec<Vec<NodeId>>,
+    },
     /// `heal: all` or `heal: ID` or `heal: [ID, ...]`.
     Heal(Heal),
     /// `drop: FLOW` with `probability:` (default 1.0).
-    Drop { id: String, flow: FlowSpec, probability: f64 },
+    Drop {
+        /// The fault id, for `heal`/`release`.
+        id: String,
+        /// Which packets.
+        flow: FlowSpec,
+        /// Chance of dropping each packet.
+        probability: f64,
+    },
     /// `stall: FLOW`: hold the flow's packets in the switch.
-    Stall { id: String, flow: FlowSpec },
+    Stall {
+        /// The fault id, for `heal`/`release`.
+        id: String,
+        /// Which packets.
+        flow: FlowSpec,
+    },
     /// `release: all` or `release: ID`: deliver held packets in order.
     Release(Heal),
     /// `delay: FLOW` with `by:` (fixed) and `jitter:` (default 0).
-    Delay { id: String, flow: FlowSpec, by: Duration, jitter: Duration },
+    Delay {
+        /// The fault id, for `heal`/`release`.
+        id: String,
+        /// Which packets.
+        flow: FlowSpec,
+        /// Fixed delay.
+        by: Duration,
+        /// Extra uniform random delay, up to this.
+        jitter: Duration,
+    },
 }
 
 /// A condition `await` waits for.
@@ -215,7 +261,15 @@ pub enum Proto {
 #[derive(Debug, Clone, PartialEq)]
 pub enum Check {
     /// `converged: {within, stable-for}` (defaults 60s, 3s).
-    Converged { within: Duration, stable_for: Duration },
+    Converged {
+        /// The deadline.
+        within: Duration,
+        /// How long the views must stay equal.
+        stable_for: Duration,
+    },
     /// `live: {timeout}` (default 2s): every running node answers its probe.
-    Live { timeout: Duration },
+    Live {
+        /// How long the probe may take.
+        timeout: Duration,
+    },
 }
