@@ -16,7 +16,7 @@ demo: build
 ## test: unit tests in parallel, then the namespace tests one at a time
 test: build
 	$(CARGO) test --workspace --lib --bins
-	$(CARGO) test --workspace --tests --test '*' -- --test-threads=1
+	$(CARGO) test --workspace --test '*' -- --test-threads=1
 
 ## suites: run every suite in suites/
 suites: build

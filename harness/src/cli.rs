@@ -39,6 +39,9 @@ pub enum Command {
         /// MTU of the nodes' TUN devices.
         #[arg(long, default_value_t = 1500)]
         mtu: i32,
+        /// Write every delivered packet to capture.pcap in the run folder.
+        #[arg(long)]
+        pcap: bool,
     },
     /// Validate suite files without running anything (no privilege needed).
     Check {
@@ -52,7 +55,9 @@ pub enum Command {
 pub async fn main(cli: Cli) -> ExitCode {
     match cli.command {
         Command::Check { suites } => check(&suites),
-        Command::Run { suites, variants, out, mtu } => run(&suites, &variants, RunOptions { out, net: NetOptions { mtu } }).await,
+        Command::Run { suites, variants, out, mtu, pcap } => {
+            run(&suites, &variants, RunOptions { out, net: NetOptions { mtu, pcap } }).await
+        }
     }
 }
 

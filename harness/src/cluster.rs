@@ -13,6 +13,7 @@ use std::rc::Rc;
 use futures::future::join_all;
 
 use crate::launcher::Launcher;
+use crate::net::capture::Capture;
 use crate::net::namespace::{self, TunConfig};
 use crate::net::{LinkMatrix, Subnet, Switch};
 use crate::observe::{NodeView, Observation};
@@ -27,17 +28,21 @@ use crate::view::View;
 pub struct NetOptions {
     /// MTU of every TUN device.
     pub mtu: i32,
+    /// Write every delivered packet to `capture.pcap` in the run folder.
+    pub pcap: bool,
 }
 
 impl Default for NetOptions {
     fn default() -> Self {
-        NetOptions { mtu: 1500 }
+        NetOptions { mtu: 1500, pcap: false }
     }
 }
 
 /// The runtime side of one node.
 struct Node {
     ns: OwnedFd,
+    peers: Vec<usize>,
+    env: std::collections::BTreeMap<String, String>,
     probe: Option<Probe>,
     view: Option<Rc<View>>,
 }
@@ -48,11 +53,15 @@ pub struct Cluster {
     addrs: Vec<Ipv4Addr>,
     inodes: Vec<u64>,
     nodes: Vec<Node>,
+    variant: std::collections::BTreeMap<String, String>,
     /// The switch every packet crosses.
     pub switch: Switch,
+    /// TCP connection attempts and resets, as the switch sees them.
+    pub connections: tokio::sync::mpsc::UnboundedReceiver<crate::net::switch::ConnEvent>,
     /// The node processes.
     pub supervisor: Supervisor,
     launcher: Launcher,
+    capture_writer: Option<crate::net::capture::CaptureWriter>,
 }
 
 impl Cluster {
@@ -82,18 +91,28 @@ impl Cluster {
             let peers: Vec<usize> = links.neighbours(i).collect();
             let cx = NodeContext { name: &spec.name, index: i, addrs: &addrs, peers: &peers, variant: &variant.values };
             let launch = launch_spec(program, &cx, subnet);
+            let env = launch.env.clone();
             let log = NodeLog::new(folder.join(format!("{}.log", spec.name)));
             let ns_for_proc = made.ns.try_clone().map_err(|e| e.to_string())?;
             procs.push(NodeProcess::new(spec.name.clone(), launch, ns_for_proc, log));
             let probe = program.probe.as_ref().map(|p| render_probe(p, &cx)).transpose()?;
-            nodes.push(Node { ns: made.ns, probe, view: views.get(&spec.program).cloned() });
+            nodes.push(Node { ns: made.ns, peers, env, probe, view: views.get(&spec.program).cloned() });
             tuns.push(made.tun);
             inodes.push(made.inode);
         }
-        let switch = Switch::start(tuns, subnet, links, plan.seed);
+        let (capture, capture_writer) = match net.pcap {
+            true => {
+                let path = folder.join("capture.pcap");
+                let (c, w) = Capture::create(&path).map_err(|e| format!("creating {}: {e}", path.display()))?;
+                (Some(c), Some(w))
+            }
+            false => (None, None),
+        };
+        let (switch, connections) = Switch::start(tuns, subnet, links, plan.seed, capture);
         let names = plan.nodes.iter().map(|n| n.name.clone()).collect();
         let supervisor = Supervisor::new(launcher.clone(), procs);
-        Ok(Cluster { names, addrs, inodes, nodes, switch, supervisor, launcher })
+        let variant = variant.values.clone();
+        Ok(Cluster { names, addrs, inodes, nodes, variant, switch, connections, supervisor, launcher, capture_writer })
     }
 
     /// Node names, by index.
@@ -119,6 +138,36 @@ impl Cluster {
     /// The namespace fd of a node.
     pub fn namespace(&self, node: usize) -> &OwnedFd {
         &self.nodes[node].ns
+    }
+
+    /// Renders a template for a node, as its program's templates are.
+    pub fn render(&self, node: usize, template: &plan::Template) -> String {
+        let cx = NodeContext {
+            name: &self.names[node],
+            index: node,
+            addrs: &self.addrs,
+            peers: &self.nodes[node].peers,
+            variant: &self.variant,
+        };
+        cx.render(template)
+    }
+
+    /// The environment a node's program runs with (without `PATH`).
+    pub fn env(&self, node: usize) -> &std::collections::BTreeMap<String, String> {
+        &self.nodes[node].env
+    }
+
+    /// Closes `capture.pcap` (if capturing); the number of packets in it.
+    pub fn finish_capture(&mut self) -> Option<std::io::Result<u64>> {
+        self.capture_writer.take().map(|w| w.finish())
+    }
+
+    /// Probes one node and returns its raw answer (no view applied).
+    pub async fn probe_raw(&self, node: usize) -> Result<serde_json::Value, String> {
+        match &self.nodes[node].probe {
+            None => Err(format!("node {} has no probe", self.names[node])),
+            Some(p) => p.run(&self.nodes[node].ns, &self.launcher).await,
+        }
     }
 
     /// Probes every node at once and computes the views.

@@ -112,6 +112,26 @@ pub enum RunEvent {
         /// The measured number, if any (seconds for times).
         measured: Option<f64>,
     },
+    /// A TCP connection attempt (SYN) or reset (RST) crossed the switch.
+    Connection {
+        /// Sender.
+        from: String,
+        /// Receiver.
+        to: String,
+        /// `connect` or `reset`.
+        kind: String,
+    },
+    /// A breakpoint was hit inside a node.
+    BreakpointHit {
+        /// Node name.
+        node: String,
+        /// The point.
+        point: String,
+        /// The labels of the call.
+        labels: serde_json::Value,
+        /// `pause` or `skip`.
+        action: String,
+    },
     /// What the switch counted over the whole run.
     SwitchCounters {
         /// Packets not delivered, by reason.

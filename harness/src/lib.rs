@@ -16,6 +16,7 @@ pub mod render;
 pub mod supervisor;
 pub mod cli;
 pub mod events;
+pub mod http;
 pub mod exit;
 pub mod preflight;
 pub mod report;

@@ -1,6 +1,7 @@
 //! The virtual network: a namespace and TUN device per node, joined by a
 //! userspace [`Switch`].
 
+pub mod capture;
 pub mod counters;
 pub mod links;
 pub mod namespace;

@@ -26,6 +26,21 @@ use super::counters::{PacketKind, PairCounters};
 use super::links::LinkMatrix;
 use super::subnet::Subnet;
 
+/// A TCP connection attempt or reset seen by the switch.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ConnEvent {
+    /// When the switch saw it.
+    pub at: std::time::Instant,
+    /// Sender's node index.
+    pub from: usize,
+    /// Receiver's node index.
+    pub to: usize,
+    /// A SYN without ACK (a connection attempt, retransmissions included).
+    pub syn: bool,
+    /// A RST.
+    pub rst: bool,
+}
+
 /// Packets the switch did not deliver, by reason.
 #[derive(Debug, Clone, Copy, Default, Serialize, PartialEq, Eq)]
 pub struct DropCounts {
@@ -67,6 +82,8 @@ struct Shared {
     active: AtomicBool,
     counters: PairCounters,
     drops: Drops,
+    connections: tokio::sync::mpsc::UnboundedSender<ConnEvent>,
+    capture: Option<super::capture::Capture>,
 }
 
 /// Handle to a running switch. Dropping it stops the reader tasks.
@@ -78,8 +95,15 @@ pub struct Switch {
 impl Switch {
     /// Starts forwarding between `ports` (index = node), on the current
     /// tokio runtime. `seed` seeds the random choices of fault rules.
-    pub fn start(ports: Vec<Tun>, subnet: Subnet, links: LinkMatrix, seed: u64) -> Switch {
+    pub fn start(
+        ports: Vec<Tun>,
+        subnet: Subnet,
+        links: LinkMatrix,
+        seed: u64,
+        capture: Option<super::capture::Capture>,
+    ) -> (Switch, tokio::sync::mpsc::UnboundedReceiver<ConnEvent>) {
         let nodes = ports.len();
+        let (connections, conn_rx) = tokio::sync::mpsc::unbounded_channel();
         let shared = Arc::new(Shared {
             ports: ports.into_iter().map(Arc::new).collect(),
             subnet,
@@ -92,9 +116,11 @@ impl Switch {
             active: AtomicBool::new(false),
             counters: PairCounters::new(nodes),
             drops: Drops::default(),
+            connections,
+            capture,
         });
         let readers = (0..nodes).map(|i| tokio::spawn(read_loop(shared.clone(), i))).collect();
-        Switch { shared, readers }
+        (Switch { shared, readers }, conn_rx)
     }
 
     /// Adds a fault rule after the existing ones.
@@ -204,7 +230,13 @@ impl Shared {
             self.drops.unlinked.fetch_add(1, Relaxed);
             return;
         }
-        self.counters.record(from, to, packet.len(), kind_of(&meta));
+        let kind = kind_of(&meta);
+        self.counters.record(from, to, packet.len(), kind);
+        if kind.syn || kind.rst {
+            let event = ConnEvent { at: std::time::Instant::now(), from, to, syn: kind.syn, rst: kind.rst };
+            // The receiver goes only when the run is over.
+            let _ = self.connections.send(event);
+        }
         if !self.active.load(Relaxed) {
             return self.write(to, packet);
         }
@@ -246,6 +278,9 @@ impl Shared {
     }
 
     fn write(&self, to: usize, packet: &[u8]) {
+        if let Some(capture) = &self.capture {
+            capture.record(packet);
+        }
         if self.ports[to].try_send(packet).is_err() {
             self.drops.write_errors.fetch_add(1, Relaxed);
         }

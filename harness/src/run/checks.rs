@@ -28,6 +28,12 @@ impl Runner<'_> {
         let outcome = match check {
             Check::Converged { within, stable_for } => self.check_converged(*within, *stable_for).await,
             Check::Live { timeout } => self.check_live(*timeout).await,
+            Check::Churn { max_connects, max_resets, window, after } => {
+                self.check_churn(*max_connects, *max_resets, *window, *after).await
+            }
+            Check::CounterChurn { counter, max, window, after } => {
+                self.check_counter_churn(counter, *max, *window, *after).await
+            }
         };
         self.log.record(RunEvent::CheckResult {
             check: outcome.check.clone(),

@@ -1,34 +1,91 @@
 //! Steps as short lines for people: `partition [s1, s2] | [s3, s4, s5]`.
 
-use crate::suite::plan::{Action, AwaitCondition, FlowSpec, Heal, NodeId};
+use crate::suite::plan::{Action, AwaitCondition, FlowSpec, Heal, PartitionShape, TargetSpec, Targets, Template};
 
-/// Describes `action` with node names.
+/// Describes `action` with node names (targets chosen at run time are shown
+/// by their spec word; the choice itself is in the step's result).
 pub fn describe(action: &Action, names: &[String]) -> String {
-    let list = |nodes: &[NodeId]| nodes.iter().map(|&n| names[n].as_str()).collect::<Vec<_>>().join(", ");
+    let t = |targets: &Targets| targets_text(targets, names);
     match action {
         Action::Sleep(d) => format!("sleep {d:?}"),
         Action::Await { condition, within } => {
             let what = match condition {
-                AwaitCondition::Converged => "converged",
-                AwaitCondition::Diverged => "diverged",
+                AwaitCondition::Converged => "converged".to_string(),
+                AwaitCondition::Diverged => "diverged".to_string(),
+                AwaitCondition::Hit { point, nodes } => format!("hit of {point} on {}", t(nodes)),
+                AwaitCondition::Up(nodes) => format!("{} up", t(nodes)),
             };
             format!("await {what} (within {within:?})")
         }
-        Action::Pause(n) => format!("pause {}", list(n)),
-        Action::Resume(n) => format!("resume {}", list(n)),
-        Action::Kill { nodes, signal } => format!("kill {} with SIG{signal}", list(nodes)),
-        Action::Start(n) => format!("start {}", list(n)),
-        Action::Restart(n) => format!("restart {}", list(n)),
-        Action::Partition { id, groups } => {
-            let groups: Vec<String> = groups.iter().map(|g| format!("[{}]", list(g))).collect();
+        Action::Pause(n) => format!("pause {}", t(n)),
+        Action::Resume(n) => format!("resume {}", t(n)),
+        Action::Kill { nodes, signal } => format!("kill {} with SIG{signal}", t(nodes)),
+        Action::Signal { nodes, signal } => format!("signal {} with SIG{signal}", t(nodes)),
+        Action::Start(n) => format!("start {}", t(n)),
+        Action::Restart(n) => format!("restart {}", t(n)),
+        Action::Partition { id, shape: PartitionShape::Groups(groups) } => {
+            let groups: Vec<String> = groups.iter().map(|g| format!("[{}]", t(g))).collect();
             format!("partition `{id}` {}", groups.join(" | "))
+        }
+        Action::Partition { id, shape: PartitionShape::OneWay { from, to } } => {
+            format!("partition `{id}` one way: {} cannot reach {}", t(from), t(to))
         }
         Action::Heal(h) => format!("heal {}", heal(h)),
         Action::Release(h) => format!("release {}", heal(h)),
-        Action::Drop { id, flow, probability } => format!("drop `{id}` {} with probability {probability}", flow_text(flow, names)),
+        Action::Drop { id, flow, probability, count } => {
+            let count = count.map_or(String::new(), |c| format!(", {c} packets at most"));
+            format!("drop `{id}` {} with probability {probability}{count}", flow_text(flow, names))
+        }
         Action::Stall { id, flow } => format!("stall `{id}` {}", flow_text(flow, names)),
         Action::Delay { id, flow, by, jitter } => format!("delay `{id}` {} by {by:?} ± {jitter:?}", flow_text(flow, names)),
+        Action::Duplicate { id, flow, probability } => {
+            format!("duplicate `{id}` {} with probability {probability}", flow_text(flow, names))
+        }
+        Action::Reorder { id, flow, probability, gap } => {
+            format!("reorder `{id}` {}: {probability} of packets held back {gap:?}", flow_text(flow, names))
+        }
+        Action::Rate { id, flow, bits_per_second } => {
+            format!("rate `{id}` {} to {bits_per_second} bit/s", flow_text(flow, names))
+        }
+        Action::Reject { id, flow } => format!("reject `{id}` {}", flow_text(flow, names)),
+        Action::Breakpoint { nodes, point, matcher, action } => {
+            let m: Vec<String> = matcher.iter().map(|(k, v)| format!("{k}={v}")).collect();
+            format!("breakpoint {point} [{}] ({action:?}) on {}", m.join(" "), t(nodes)).to_lowercase()
+        }
+        Action::Continue { nodes, point } => format!("continue {point} on {}", t(nodes)),
+        Action::Disarm { nodes, point } => format!("disarm {point} on {}", t(nodes)),
+        Action::Exec { nodes, argv, .. } => format!("exec `{}` on {}", template_text(argv), t(nodes)),
+        Action::Http { nodes, method, url, .. } => format!("http {method} {} on {}", template_text(std::slice::from_ref(url)), t(nodes)),
     }
+}
+
+/// Targets as text: names, or the spec word.
+pub fn targets_text(targets: &Targets, names: &[String]) -> String {
+    match targets {
+        Targets::Nodes(ns) => ns.iter().map(|&n| names[n].as_str()).collect::<Vec<_>>().join(", "),
+        Targets::Spec(spec) => match spec {
+            TargetSpec::One => "one node",
+            TargetSpec::Minority => "a minority",
+            TargetSpec::Majority => "a majority",
+            TargetSpec::All => "all nodes",
+            TargetSpec::Others => "the others",
+        }
+        .to_string(),
+    }
+}
+
+fn template_text(templates: &[Template]) -> String {
+    use crate::suite::plan::Piece;
+    let piece = |p: &Piece| match p {
+        Piece::Text(t) => t.clone(),
+        Piece::Name => "{name}".into(),
+        Piece::Addr => "{addr}".into(),
+        Piece::Peers => "{peers}".into(),
+        Piece::Index => "{index}".into(),
+        Piece::Variant(k) => format!("{{variant.{k}}}"),
+        Piece::AddrOf(n) => format!("{{addr:#{n}}}"),
+    };
+    templates.iter().map(|t| t.0.iter().map(piece).collect::<String>()).collect::<Vec<_>>().join(" ")
 }
 
 fn heal(h: &Heal) -> String {
@@ -39,10 +96,7 @@ fn heal(h: &Heal) -> String {
 }
 
 fn flow_text(flow: &FlowSpec, names: &[String]) -> String {
-    let side = |nodes: &Option<Vec<NodeId>>| match nodes {
-        None => "any".to_string(),
-        Some(ns) => ns.iter().map(|&n| names[n].as_str()).collect::<Vec<_>>().join(","),
-    };
+    let side = |t: &Option<Targets>| t.as_ref().map_or("any".to_string(), |t| targets_text(t, names));
     let mut text = format!("{} -> {}", side(&flow.from), side(&flow.to));
     if let Some(p) = flow.proto {
         text.push_str(&format!(" {}", format!("{p:?}").to_lowercase()));

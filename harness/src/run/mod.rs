@@ -1,10 +1,15 @@
 //! Running a suite: one [`run_variant`] builds a cluster, starts every node,
 //! applies the steps in order, evaluates the checks and always tears down.
 
+mod act;
+mod breakpoints;
 mod checks;
+mod churn;
 mod describe;
 pub mod folder;
+mod netfaults;
 mod steps;
+mod targets;
 mod wait;
 
 use std::path::PathBuf;
@@ -13,7 +18,8 @@ use std::time::Instant;
 use serde::Serialize;
 
 pub use checks::CheckOutcome;
-use steps::{ActiveFaults, StepError};
+use netfaults::ActiveFaults;
+use steps::StepError;
 
 use crate::cluster::{Cluster, NetOptions};
 use crate::events::{EventLog, RunEvent};
@@ -65,6 +71,16 @@ pub(crate) struct Runner<'p> {
     last_views: Vec<NodeView>,
     failures: Vec<String>,
     active: ActiveFaults,
+    chooser: targets::Chooser,
+    folder: PathBuf,
+    /// The 1-based number of the step being applied.
+    step: usize,
+    /// `exec` children not waited for; killed at teardown.
+    background: Vec<tokio::process::Child>,
+    last_heal: Option<Instant>,
+    steps_end: Option<Instant>,
+    /// Connection attempts and resets seen so far.
+    connections: Vec<crate::net::switch::ConnEvent>,
 }
 
 /// Runs one variant of a suite once. `sink` sees every event as it happens
@@ -90,7 +106,21 @@ pub async fn run_variant(
         subnet: format!("{}/{}", plan.subnet, plan.prefix),
     });
     let cluster = Cluster::build(plan, variant, &folder, options.net).await.map_err(RunError)?;
-    let mut runner = Runner { plan, cluster, log, last_views: Vec::new(), failures: Vec::new(), active: ActiveFaults::new() };
+    let mut runner = Runner {
+        plan,
+        chooser: targets::Chooser::new(plan.seed, cluster.names().len()),
+        cluster,
+        log,
+        last_views: Vec::new(),
+        failures: Vec::new(),
+        active: ActiveFaults::new(),
+        folder: folder.clone(),
+        step: 0,
+        background: Vec::new(),
+        last_heal: None,
+        steps_end: None,
+        connections: Vec::new(),
+    };
     let result = runner.drive(sink).await;
     runner.teardown().await;
     let checks = result?;
@@ -135,6 +165,7 @@ impl Runner<'_> {
         self.start(&all).await.map_err(internal)?;
         let total = self.plan.steps.len();
         for (i, step) in self.plan.steps.iter().enumerate() {
+            self.step = i + 1;
             let what = describe::describe(&step.action, self.cluster.names());
             self.emit(sink, RunEvent::StepStarted { step: i + 1, line: step.line, what });
             let (ok, detail) = match self.apply(&step.action).await {
@@ -149,6 +180,7 @@ impl Runner<'_> {
             };
             self.emit(sink, RunEvent::StepFinished { step: i + 1, ok, detail });
         }
+        self.steps_end = Some(Instant::now());
         let mut outcomes = Vec::new();
         for check in &self.plan.checks {
             let outcome = self.check(check).await;
@@ -168,6 +200,10 @@ impl Runner<'_> {
     /// Heals every fault and stops every node; the namespaces go when the
     /// cluster is dropped.
     async fn teardown(&mut self) {
+        for mut child in self.background.drain(..) {
+            let _ = child.start_kill();
+            let _ = child.wait().await;
+        }
         self.cluster.switch.remove_all();
         let names = self.cluster.names();
         let counters = self.cluster.switch.counters();
@@ -179,6 +215,9 @@ impl Runner<'_> {
                     pairs.push((a.clone(), b.clone(), stats));
                 }
             }
+        }
+        if let Some(Err(e)) = self.cluster.finish_capture() {
+            tracing::warn!(error = %e, "writing capture.pcap failed");
         }
         let drops = self.cluster.switch.drops();
         self.log.record(RunEvent::SwitchCounters { drops, pairs });

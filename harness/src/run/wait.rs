@@ -16,6 +16,7 @@ impl Runner<'_> {
     /// Observes once, recording what changed since the last observation.
     pub(crate) async fn tick(&mut self) -> Observation {
         self.reap_exits();
+        self.drain_connections();
         let obs = self.cluster.observe().await;
         for (i, view) in obs.nodes.iter().enumerate() {
             if self.last_views.get(i) != Some(view) {

@@ -56,6 +56,9 @@ pub struct Program {
     pub view: Option<String>,
     /// Grace period between TERM and KILL when stopping (`grace:`, default 3s).
     pub grace: Duration,
+    /// `points:` the breakpoints the program has, if declared; steps that
+    /// arm, continue, disarm or await a point not listed are rejected.
+    pub points: Option<Vec<String>>,
 }
 
 /// A probe, run inside the node's namespace.
@@ -153,49 +156,59 @@ pub struct Step {
 pub enum Action {
     /// `sleep: 5s`
     Sleep(Duration),
-    /// `await: converged` / `await: diverged`, with `within:` (default 60s).
+    /// `await: CONDITION`, with `within:` (default 60s).
     Await {
         /// What to wait for.
         condition: AwaitCondition,
         /// The deadline.
         within: Duration,
     },
-    /// `pause: NODES`
-    Pause(Vec<NodeId>),
-    /// `resume: NODES`
-    Resume(Vec<NodeId>),
-    /// `kill: NODES` (optional `signal:`, default SIGKILL)
+    /// `pause: TARGETS`: SIGSTOP.
+    Pause(Targets),
+    /// `resume: TARGETS`: SIGCONT.
+    Resume(Targets),
+    /// `kill: TARGETS` (optional `signal:`, default KILL): signal and reap.
     Kill {
         /// The nodes.
-        nodes: Vec<NodeId>,
+        nodes: Targets,
         /// Signal name, upper case, without `SIG`.
         signal: String,
     },
-    /// `start: NODES`
-    Start(Vec<NodeId>),
-    /// `restart: NODES`
-    Restart(Vec<NodeId>),
-    /// `partition: [[a, b], [c, d, e]]`: no packets between groups.
+    /// `signal: TARGETS` with `name:` (required, e.g. USR1): send, don't wait.
+    Signal {
+        /// The nodes.
+        nodes: Targets,
+        /// Signal name, upper case, without `SIG`.
+        signal: String,
+    },
+    /// `start: TARGETS`
+    Start(Targets),
+    /// `restart: TARGETS`
+    Restart(Targets),
+    /// `partition: [[a, b], [c, d, e]]` (groups; overlapping allowed) or
+    /// `partition: {from: A, to: B}` (one-way: A cannot reach B).
     Partition {
-        /// The fault id, for `heal`/`release`.
+        /// The fault id, for `heal`.
         id: String,
-        /// Node groups.
-        groups: Vec<Vec<NodeId>>,
+        /// Who cannot reach whom.
+        shape: PartitionShape,
     },
     /// `heal: all` or `heal: ID` or `heal: [ID, ...]`.
     Heal(Heal),
-    /// `drop: FLOW` with `probability:` (default 1.0).
+    /// `drop: FLOW` with `probability:` (default 1.0) and/or `count:`.
     Drop {
-        /// The fault id, for `heal`/`release`.
+        /// The fault id, for `heal`.
         id: String,
         /// Which packets.
         flow: FlowSpec,
         /// Chance of dropping each packet.
         probability: f64,
+        /// Drop only this many packets, then let the flow through.
+        count: Option<u64>,
     },
     /// `stall: FLOW`: hold the flow's packets in the switch.
     Stall {
-        /// The fault id, for `heal`/`release`.
+        /// The fault id, for `release`/`heal`.
         id: String,
         /// Which packets.
         flow: FlowSpec,
@@ -204,7 +217,7 @@ pub enum Action {
     Release(Heal),
     /// `delay: FLOW` with `by:` (fixed) and `jitter:` (default 0).
     Delay {
-        /// The fault id, for `heal`/`release`.
+        /// The fault id, for `heal`.
         id: String,
         /// Which packets.
         flow: FlowSpec,
@@ -213,15 +226,171 @@ pub enum Action {
         /// Extra uniform random delay, up to this.
         jitter: Duration,
     },
+    /// `duplicate: FLOW` with `probability:` (default 1.0): deliver twice.
+    Duplicate {
+        /// The fault id, for `heal`.
+        id: String,
+        /// Which packets.
+        flow: FlowSpec,
+        /// Chance of duplicating each packet.
+        probability: f64,
+    },
+    /// `reorder: FLOW` with `probability:` (default 0.5) and `gap:` (default
+    /// 10ms): that share of packets is held back by `gap`, so later ones
+    /// overtake it.
+    Reorder {
+        /// The fault id, for `heal`.
+        id: String,
+        /// Which packets.
+        flow: FlowSpec,
+        /// Share of packets held back.
+        probability: f64,
+        /// How long they are held back.
+        gap: Duration,
+    },
+    /// `rate: FLOW` with `limit:` (e.g. `1mbit`): pace the flow.
+    Rate {
+        /// The fault id, for `heal`.
+        id: String,
+        /// Which packets.
+        flow: FlowSpec,
+        /// Bits per second.
+        bits_per_second: u64,
+    },
+    /// `reject: FLOW`: answer the flow's TCP packets with RST (other
+    /// protocols are dropped): a noisy failure.
+    Reject {
+        /// The fault id, for `heal`.
+        id: String,
+        /// Which packets.
+        flow: FlowSpec,
+    },
+    /// `breakpoint: {nodes, point, match, action}`: arm a code point in
+    /// instrumented peers.
+    Breakpoint {
+        /// The nodes.
+        nodes: Targets,
+        /// The point's name, e.g. `gossip.send`.
+        point: String,
+        /// Labels the hit must carry (all of them, equal values).
+        matcher: BTreeMap<String, String>,
+        /// What a matching hit does.
+        action: BreakAction,
+    },
+    /// `continue: {nodes, point}`: release callers held at a point (it
+    /// stays armed).
+    Continue {
+        /// The nodes.
+        nodes: Targets,
+        /// The point.
+        point: String,
+    },
+    /// `disarm: {nodes, point}`: disarm a point and release its callers.
+    Disarm {
+        /// The nodes.
+        nodes: Targets,
+        /// The point.
+        point: String,
+    },
+    /// `exec: [argv...]` with `on:` (nodes), `wait:` (default true),
+    /// `timeout:` (default 60s), `check:` (default true: a non-zero exit
+    /// fails the run).
+    Exec {
+        /// Where to run it (once per node).
+        nodes: Targets,
+        /// argv, templates rendered for each node.
+        argv: Vec<Template>,
+        /// Wait for it to end.
+        wait: bool,
+        /// How long it may run when waited for.
+        timeout: Duration,
+        /// Fail the run on a non-zero exit.
+        check: bool,
+    },
+    /// `http: URL` with `on:` (nodes), `method:` (default GET), `body:`,
+    /// `expect:` (status, default any 2xx), `timeout:` (default 10s).
+    Http {
+        /// Where to send it from (once per node; the URL is rendered per node).
+        nodes: Targets,
+        /// The method.
+        method: String,
+        /// The URL.
+        url: Template,
+        /// The request body.
+        body: Option<Template>,
+        /// The status expected; `None` means any 2xx.
+        expect: Option<u16>,
+        /// How long it may take.
+        timeout: Duration,
+    },
+}
+
+/// The nodes a step acts on.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Targets {
+    /// Named nodes.
+    Nodes(Vec<NodeId>),
+    /// Chosen at run time from the seed; the choice is recorded.
+    Spec(TargetSpec),
+}
+
+/// A choice of nodes made at run time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TargetSpec {
+    /// One node, chosen at random.
+    One,
+    /// A random minority: (n - 1) / 2 nodes.
+    Minority,
+    /// A random majority: n / 2 + 1 nodes.
+    Majority,
+    /// Every node.
+    All,
+    /// Every node not named elsewhere in the same step (in a partition or a
+    /// flow), or else not chosen by the previous step that chose at random.
+    Others,
+}
+
+/// Who cannot reach whom.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PartitionShape {
+    /// Nodes in different groups cannot reach each other; a node in two
+    /// groups reaches both; nodes in no group reach everyone.
+    Groups(Vec<Targets>),
+    /// `from` cannot reach `to`; `to` still reaches `from`.
+    OneWay {
+        /// The senders cut off.
+        from: Targets,
+        /// The receivers they cannot reach.
+        to: Targets,
+    },
+}
+
+/// What an armed breakpoint does to a matching hit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BreakAction {
+    /// Hold the caller until `continue` or `disarm`.
+    Pause,
+    /// Tell the caller to drop this message, and go on.
+    Skip,
 }
 
 /// A condition `await` waits for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum AwaitCondition {
     /// Every running node answers and all views are equal.
     Converged,
     /// Every running node answers and the views are not all equal.
     Diverged,
+    /// `await: {hit: POINT, nodes: [...]}`: each node has reported a hit
+    /// of the point since it was last armed.
+    Hit {
+        /// The point.
+        point: String,
+        /// The nodes.
+        nodes: Targets,
+    },
+    /// `await: {up: NODES}`: each node answers its probe.
+    Up(Targets),
 }
 
 /// Which faults `heal`/`release` undo.
@@ -237,9 +406,9 @@ pub enum Heal {
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct FlowSpec {
     /// Source nodes.
-    pub from: Option<Vec<NodeId>>,
+    pub from: Option<Targets>,
     /// Destination nodes.
-    pub to: Option<Vec<NodeId>>,
+    pub to: Option<Targets>,
     /// Transport protocol.
     pub proto: Option<Proto>,
     /// Source or destination port.
@@ -262,14 +431,49 @@ pub enum Proto {
 pub enum Check {
     /// `converged: {within, stable-for}` (defaults 60s, 3s).
     Converged {
-        /// The deadline.
+        /// The deadline, from the check's start.
         within: Duration,
         /// How long the views must stay equal.
         stable_for: Duration,
     },
     /// `live: {timeout}` (default 2s): every running node answers its probe.
     Live {
-        /// How long the probe may take.
+        /// How long the probes may take.
         timeout: Duration,
     },
+    /// `churn: {max-connects, max-resets, window, after}`: TCP connection
+    /// attempts (SYNs) and resets the switch saw per directed node pair in
+    /// the window; at least one bound is given.
+    Churn {
+        /// The most SYNs allowed per pair.
+        max_connects: Option<u64>,
+        /// The most RSTs allowed per pair.
+        max_resets: Option<u64>,
+        /// The window's length (default 30s).
+        window: Duration,
+        /// Where the window starts (default: the end of the steps).
+        after: ChurnFrom,
+    },
+    /// `churn: {counter: JQ, max, window, after}`: the increase of a counter
+    /// read through each node's probe over the window, at most `max`.
+    CounterChurn {
+        /// jq expression over the probe result that yields a number.
+        counter: String,
+        /// The largest increase allowed per node.
+        max: u64,
+        /// The window's length (default 30s).
+        window: Duration,
+        /// Where the window starts.
+        after: ChurnFrom,
+    },
+}
+
+/// Where a churn window starts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ChurnFrom {
+    /// `after: steps`: when the last step ended.
+    Steps,
+    /// `after: heal`: when the last `heal` (or `release`) step ended; the end
+    /// of the steps if there was none.
+    Heal,
 }

@@ -45,6 +45,11 @@ impl Supervisor {
         Supervisor { launcher, nodes, path_env: child_path() }
     }
 
+    /// The `PATH` children get.
+    pub fn path_env(&self) -> &str {
+        &self.path_env
+    }
+
     /// The node at `index`.
     pub fn node(&self, index: usize) -> &NodeProcess {
         &self.nodes[index]

@@ -5,4 +5,7 @@ mod common;
 mod connectivity;
 mod pause;
 mod serf;
+mod sockets;
+mod steps;
+mod faults;
 mod sigkill;

@@ -1,0 +1,121 @@
+//! Network faults: rules added to and removed from the switch.
+
+use std::collections::BTreeMap;
+
+use quiesce_faults::{grudge, Action as RuleAction, Flow, Grudge, Matcher, NodeSet, Proto as FlowProto, Rule};
+use serde_json::json;
+
+use super::steps::StepError;
+use super::Runner;
+use crate::events::RunEvent;
+use crate::suite::plan::{Action, FlowSpec, Heal, NodeId, PartitionShape, Proto};
+
+/// The kind of each active fault, by id.
+pub(crate) type ActiveFaults = BTreeMap<String, &'static str>;
+
+impl Runner<'_> {
+    /// Applies a network fault step.
+    pub(crate) fn network_fault(&mut self, action: &Action) -> Result<String, StepError> {
+        let (id, kind, matcher, targets, rule_action) = match action {
+            Action::Partition { id, shape } => {
+                let (grudge, targets) = self.grudge(shape);
+                let drop = RuleAction::Drop { probability: 1.0, count: None };
+                (id, "partition", Matcher::Grudge(grudge), targets, drop)
+            }
+            Action::Drop { id, flow, probability, count } => {
+                self.flow_fault(id, "drop", flow, RuleAction::Drop { probability: *probability, count: *count })
+            }
+            Action::Stall { id, flow } => self.flow_fault(id, "stall", flow, RuleAction::Hold),
+            Action::Delay { id, flow, by, jitter } => {
+                self.flow_fault(id, "delay", flow, RuleAction::Delay { fixed: *by, jitter: *jitter })
+            }
+            Action::Duplicate { id, flow, probability } => {
+                self.flow_fault(id, "duplicate", flow, RuleAction::Duplicate { probability: *probability })
+            }
+            Action::Reorder { id, flow, probability, gap } => {
+                self.flow_fault(id, "reorder", flow, RuleAction::Reorder { probability: *probability, gap: *gap })
+            }
+            Action::Rate { id, flow, bits_per_second } => {
+                self.flow_fault(id, "rate", flow, RuleAction::Rate { bits_per_second: *bits_per_second })
+            }
+            Action::Reject { id, flow } => self.flow_fault(id, "reject", flow, RuleAction::Reject),
+            other => return Err(StepError::Internal(format!("not a network fault: {other:?}"))),
+        };
+        let rule = Rule { id: id.clone(), matcher, action: rule_action };
+        self.cluster.switch.add_rule(rule).map_err(StepError::Internal)?;
+        self.active.insert(id.clone(), kind);
+        let detail = format!("{kind} `{id}` on {targets}");
+        self.log.record(RunEvent::FaultApplied { id: id.clone(), kind: kind.to_string(), targets });
+        Ok(detail)
+    }
+
+    fn grudge(&mut self, shape: &PartitionShape) -> (Grudge, serde_json::Value) {
+        match shape {
+            PartitionShape::Groups(groups) => {
+                let named: Vec<NodeId> = groups
+                    .iter()
+                    .filter_map(|g| match g {
+                        crate::suite::plan::Targets::Nodes(ns) => Some(ns.clone()),
+                        _ => None,
+                    })
+                    .flatten()
+                    .collect();
+                let resolved: Vec<Vec<NodeId>> = groups.iter().map(|g| self.targets(g, &named)).collect();
+                let ix: Vec<Vec<u16>> = resolved.iter().map(|g| g.iter().map(|&n| n as u16).collect()).collect();
+                let names: Vec<Vec<String>> = resolved.iter().map(|g| self.names_of(g)).collect();
+                (grudge(&ix), json!(names))
+            }
+            PartitionShape::OneWay { from, to } => {
+                let from = self.targets(from, &[]);
+                let to = self.targets(to, &from);
+                let set = |ns: &[NodeId]| ns.iter().map(|&n| n as u16).collect::<NodeSet>();
+                let targets = json!({ "from": self.names_of(&from), "to": self.names_of(&to) });
+                (Grudge::one_way(&set(&from), &set(&to)), targets)
+            }
+        }
+    }
+
+    fn flow_fault<'a>(
+        &mut self,
+        id: &'a String,
+        kind: &'static str,
+        spec: &FlowSpec,
+        action: RuleAction,
+    ) -> (&'a String, &'static str, Matcher, serde_json::Value, RuleAction) {
+        let from = spec.from.as_ref().map(|t| self.targets(t, &[]));
+        let to = spec.to.as_ref().map(|t| self.targets(t, from.as_deref().unwrap_or(&[])));
+        let set = |ns: &Option<Vec<NodeId>>| ns.as_ref().map(|ns| ns.iter().map(|&n| n as u16).collect::<NodeSet>());
+        let flow = Flow { from: set(&from), to: set(&to), proto: spec.proto.map(proto), port: spec.port };
+        let targets = json!({
+            "from": from.as_ref().map(|f| self.names_of(f)),
+            "to": to.as_ref().map(|t| self.names_of(t)),
+            "proto": spec.proto.map(|p| format!("{p:?}").to_lowercase()),
+            "port": spec.port,
+        });
+        (id, kind, Matcher::Flow(flow), targets, action)
+    }
+
+    /// Removes the faults `heal` names whose kind passes `which`.
+    pub(crate) fn heal(&mut self, heal: &Heal, which: impl Fn(&str) -> bool) -> String {
+        let ids: Vec<String> = match heal {
+            Heal::All => self.active.iter().filter(|(_, k)| which(k)).map(|(id, _)| id.clone()).collect(),
+            Heal::Ids(ids) => ids.iter().filter(|id| self.active.contains_key(*id)).cloned().collect(),
+        };
+        for id in &ids {
+            self.cluster.switch.remove_rule(id);
+            self.active.remove(id);
+        }
+        self.last_heal = Some(std::time::Instant::now());
+        let detail = if ids.is_empty() { "nothing to heal".to_string() } else { ids.join(", ") };
+        self.log.record(RunEvent::FaultHealed { ids });
+        detail
+    }
+}
+
+fn proto(p: Proto) -> FlowProto {
+    match p {
+        Proto::Tcp => FlowProto::Tcp,
+        Proto::Udp => FlowProto::Udp,
+        Proto::Icmp => FlowProto::Icmp,
+    }
+}

@@ -1,0 +1,69 @@
+//! Steps and checks run through the runner: `exec` inside a namespace,
+//! churn counted by the switch, and the packet capture.
+
+use quiesce::cluster::NetOptions;
+use quiesce::run::{run_variant, RunOptions, VariantReport};
+
+use crate::common::{plan, ping_suite, require_root};
+
+const FIVE_CONNECTS: &str = r#"  - await: converged
+    within: 10s
+  - heal: all
+  - exec: [bash, -c, "for i in 1 2 3 4 5; do exec 3<>/dev/tcp/{addr:b}/7000; exec 3>&-; done"]
+    on: a
+  - exec: [bash, -c, "exec 3<>/dev/tcp/{addr:b}/7000; echo hello-from-{name} >&3; head -c 13 <&3"]
+    on: a
+  - exec: [bash, -c, "echo capture-marker-4242 > /dev/udp/{addr:b}/7777"]
+    on: a
+"#;
+
+async fn run(yaml: &str, pcap: bool) -> (tempfile::TempDir, VariantReport) {
+    require_root();
+    let dir = tempfile::tempdir().unwrap();
+    let plan = plan(dir.path(), "steps", yaml);
+    let options = RunOptions { out: dir.path().join("out"), net: NetOptions { pcap, ..NetOptions::default() } };
+    let report = run_variant(&plan, &plan.variants[0], &options, &mut |_, _| {}).await.expect("the run completes");
+    (dir, report)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn churn_counts_every_connection_a_client_made() {
+    let yaml = format!("{}checks:\n  - churn: {{ max-connects: 5, window: 1s, after: heal }}\n", ping_suite(2, FIVE_CONNECTS));
+    let (_dir, report) = run(&yaml, true).await;
+    assert!(report.failures.is_empty(), "{:?}", report.failures);
+    let churn = &report.checks[0];
+    // 5 connections from the loop, 1 from the echo exchange.
+    assert_eq!(churn.measured, Some(6.0), "{}", churn.detail);
+    assert!(!churn.passed, "6 connects exceed the bound of 5: {}", churn.detail);
+    assert!(churn.detail.contains("a->b"), "{}", churn.detail);
+
+    let echoed = std::fs::read_to_string(report.folder.join("exec-4-a.out")).unwrap();
+    assert_eq!(echoed.trim(), "hello-from-a", "exec reached b's echo port by its virtual address");
+
+    let file = std::fs::File::open(report.folder.join("capture.pcap")).unwrap();
+    let mut reader = pcap_file::pcap::PcapReader::new(file).unwrap();
+    let mut found = false;
+    while let Some(packet) = reader.next_packet() {
+        let data = packet.unwrap().data;
+        if data.windows(19).any(|w| w == b"capture-marker-4242") {
+            found = true;
+        }
+    }
+    assert!(found, "capture.pcap holds the datagram the test sent");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn churn_within_the_bound_passes() {
+    let yaml = format!("{}checks:\n  - churn: {{ max-connects: 6, max-resets: 0, window: 1s, after: heal }}\n", ping_suite(2, FIVE_CONNECTS));
+    let (_dir, report) = run(&yaml, false).await;
+    assert!(report.passed, "{:?} {:?}", report.failures, report.checks);
+    assert!(!report.folder.join("capture.pcap").exists(), "no capture unless asked");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_failing_exec_fails_the_run_with_its_output() {
+    let steps = "  - exec: [bash, -c, \"echo broken >&2; exit 3\"]\n    on: a\n";
+    let (_dir, report) = run(&ping_suite(2, steps), false).await;
+    assert!(!report.passed);
+    assert!(report.failures[0].contains("exit status: 3") && report.failures[0].contains("broken"), "{:?}", report.failures);
+}
