@@ -1,76 +1,74 @@
 //! The rule engine: ordered rules in, one [`Verdict`] per packet out.
 //!
-//! [`Engine::verdict`] walks the rules in the order they were added:
+//! [`Engine::verdict`] walks the rules in the order they were added. A
+//! packet starts out as "deliver one copy now" and each matching rule
+//! either stops the walk with its verdict or changes the delivery and lets
+//! the packet walk on:
 //!
-//! - a matching [`Action::Drop`] rule drops the packet with its probability
-//!   (and, when count-limited and spent, does nothing); a packet it lets
-//!   through walks on;
-//! - a matching [`Action::Hold`] rule holds the packet: any delay added so
-//!   far is dropped with it, and a released packet is delivered at once;
-//! - a matching [`Action::Delay`] rule adds its delay, and the walk goes on;
-//! - at the end the packet passes, after the summed delay if there is one.
+//! | action | when it matches |
+//! |---|---|
+//! | [`Action::Drop`] | drops the packet with its probability (a spent count does nothing); a packet it lets through walks on |
+//! | [`Action::Hold`] | holds the packet, forgetting the delay and copies so far: a released packet is delivered once, at once |
+//! | [`Action::Reject`] | rejects a TCP packet ([`Verdict::Reject`]); drops anything else, RSTs included ([`Verdict::Drop`]) |
+//! | [`Action::Delay`] | adds `fixed` plus up to `jitter`, walks on |
+//! | [`Action::Reorder`] | adds `gap` with its probability, walks on |
+//! | [`Action::Duplicate`] | makes it two copies with its probability, walks on |
+//! | [`Action::Rate`] | queues it behind the rule's earlier packets (see below): drops it if the queue is full, else sets the delay to its departure, and walks on |
+//!
+//! At the end the packet is delivered: [`Verdict::Deliver`] with the summed
+//! delay and the copies (1, or 2 if any duplicate rule hit; never more).
+//!
+//! Rules are stages of a pipeline, in order: a rate rule sees a packet
+//! arrive at `now` plus the delay earlier rules gave it, and later rules
+//! add to its departure. Each rate rule paces everything it matches through
+//! one queue (a virtual clock: `departure = max(arrival, previous
+//! departure) + len * 8 / rate`), so the packets it passes leave in the
+//! order they arrived and, while it is busy, at exactly its rate. A packet
+//! that would wait there more than [`RATE_BACKLOG`](crate::RATE_BACKLOG) is
+//! dropped. Like a real link, a rate rule spends its time on a packet even
+//! if a later rule drops it.
 //!
 //! With no rules, the common case, `verdict` is one branch and allocates
 //! nothing. Randomness comes from the caller's RNG, so a seeded RNG makes a
-//! run's verdicts reproducible.
+//! run's verdicts reproducible; so does time, which the caller supplies as
+//! `now`: a monotonic clock since any fixed epoch.
 //!
 //! Each rule gets a [`RuleKey`] when added: a number the engine never gives
 //! out again, so a verdict's key names one rule for good, even after the
 //! rule is removed and its id reused. The switch keys hold queues by it.
+//!
+//! [`Action::Drop`]: crate::Action::Drop
+//! [`Action::Hold`]: crate::Action::Hold
+//! [`Action::Reject`]: crate::Action::Reject
+//! [`Action::Delay`]: crate::Action::Delay
+//! [`Action::Reorder`]: crate::Action::Reorder
+//! [`Action::Duplicate`]: crate::Action::Duplicate
+//! [`Action::Rate`]: crate::Action::Rate
 
 use std::fmt;
 use std::time::Duration;
 
 use rand::Rng;
 
-use crate::{Action, PacketMeta, Rule};
-
-/// A stable handle on a rule, unique over an engine's lifetime.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct RuleKey(u64);
-
-impl RuleKey {
-    /// The key as a number.
-    pub const fn get(self) -> u64 {
-        self.0
-    }
-}
-
-impl fmt::Display for RuleKey {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "#{}", self.0)
-    }
-}
-
-/// What to do with a packet.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum Verdict {
-    /// Deliver it now.
-    Pass,
-    /// Drop it, because of the rule `rule`.
-    Drop {
-        /// The rule that dropped it.
-        rule: RuleKey,
-    },
-    /// Hold it in the queue of the rule `rule`, until that rule is removed.
-    Hold {
-        /// The rule that holds it.
-        rule: RuleKey,
-    },
-    /// Deliver it after this (non-zero) delay.
-    Delay(Duration),
-}
+use crate::pacer::Pacer;
+use crate::{PacketMeta, Rule, RuleKey, Verdict};
 
 /// What a rule has done so far.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
 pub struct RuleStats {
-    /// Packets that reached the rule (no earlier rule dropped or held them)
+    /// Packets that reached the rule (no earlier rule stopped them)
     /// and matched it.
     pub matched: u64,
     /// Packets it dropped.
     pub dropped: u64,
     /// Packets it held.
     pub held: u64,
+    /// Packets it rejected (answered with a RST).
+    pub rejected: u64,
+    /// Packets it duplicated.
+    pub duplicated: u64,
+    /// Packets it delayed by more than zero.
+    pub delayed: u64,
 }
 
 /// A rule with this id is already in the engine.
@@ -97,13 +95,21 @@ struct Entry {
     key: RuleKey,
     rule: Rule,
     stats: RuleStats,
+    /// The link of a rate rule; idle for other actions.
+    pacer: Pacer,
 }
 
-/// The outcome of one rule for one packet.
-enum Step {
-    Continue,
-    Delay(Duration),
-    Stop(Verdict),
+/// One packet, as the rules see it on its walk.
+struct Packet<'a> {
+    meta: &'a PacketMeta,
+    len: usize,
+    now: Duration,
+}
+
+/// What the rules walked so far have made of a packet's delivery.
+struct Delivery {
+    delay: Duration,
+    copies: u8,
 }
 
 impl Engine {
@@ -123,6 +129,7 @@ impl Engine {
             key,
             rule,
             stats: RuleStats::default(),
+            pacer: Pacer::default(),
         });
         Ok(key)
     }
@@ -179,28 +186,38 @@ impl Engine {
         self.entry(id).map(|entry| entry.stats)
     }
 
-    /// Decides what happens to a packet, and counts it against the rules.
+    /// Decides what happens to a packet of `len` bytes (the whole IP
+    /// datagram) read at `now`, and counts it against the rules.
+    ///
+    /// `now` is a monotonic time since an epoch of the caller's choosing,
+    /// the same for every call; only rate rules read it, and `len`.
     #[inline]
-    pub fn verdict<R: Rng + ?Sized>(&mut self, meta: &PacketMeta, rng: &mut R) -> Verdict {
+    pub fn verdict<R: Rng + ?Sized>(
+        &mut self,
+        meta: &PacketMeta,
+        len: usize,
+        now: Duration,
+        rng: &mut R,
+    ) -> Verdict {
         if self.rules.is_empty() {
-            return Verdict::Pass;
+            return Verdict::PASS;
         }
-        self.walk(meta, rng)
+        self.walk(&Packet { meta, len, now }, rng)
     }
 
-    fn walk<R: Rng + ?Sized>(&mut self, meta: &PacketMeta, rng: &mut R) -> Verdict {
-        let mut delay = Duration::ZERO;
+    fn walk<R: Rng + ?Sized>(&mut self, packet: &Packet<'_>, rng: &mut R) -> Verdict {
+        let mut delivery = Delivery {
+            delay: Duration::ZERO,
+            copies: 1,
+        };
         for entry in &mut self.rules {
-            match entry.apply(meta, rng) {
-                Step::Continue => {}
-                Step::Delay(d) => delay = delay.saturating_add(d),
-                Step::Stop(verdict) => return verdict,
+            if let Some(verdict) = entry.apply(packet, &mut delivery, rng) {
+                return verdict;
             }
         }
-        if delay.is_zero() {
-            Verdict::Pass
-        } else {
-            Verdict::Delay(delay)
+        Verdict::Deliver {
+            delay: delivery.delay,
+            copies: delivery.copies,
         }
     }
 
@@ -213,47 +230,10 @@ impl Engine {
     }
 }
 
-impl Entry {
-    fn apply<R: Rng + ?Sized>(&mut self, meta: &PacketMeta, rng: &mut R) -> Step {
-        if !self.rule.matcher.matches(meta) {
-            return Step::Continue;
-        }
-        self.stats.matched += 1;
-        match self.rule.action {
-            Action::Drop { probability, count } => self.drop(probability, count, rng),
-            Action::Hold => {
-                self.stats.held += 1;
-                Step::Stop(Verdict::Hold { rule: self.key })
-            }
-            Action::Delay { fixed, jitter } => {
-                Step::Delay(fixed.saturating_add(random_up_to(jitter, rng)))
-            }
-        }
-    }
-
-    fn drop<R: Rng + ?Sized>(&mut self, probability: f64, count: Option<u64>, rng: &mut R) -> Step {
-        let spent = count.is_some_and(|limit| self.stats.dropped >= limit);
-        if spent || !chance(probability, rng) {
-            return Step::Continue;
-        }
-        self.stats.dropped += 1;
-        Step::Stop(Verdict::Drop { rule: self.key })
-    }
-}
-
-/// True with `probability`; certain outcomes draw nothing from the RNG.
-fn chance<R: Rng + ?Sized>(probability: f64, rng: &mut R) -> bool {
-    probability >= 1.0 || (probability > 0.0 && rng.gen::<f64>() < probability)
-}
-
-/// A uniformly random duration in `[0, max]`, to the nanosecond.
-fn random_up_to<R: Rng + ?Sized>(max: Duration, rng: &mut R) -> Duration {
-    if max.is_zero() {
-        return Duration::ZERO;
-    }
-    let nanos = u64::try_from(max.as_nanos()).unwrap_or(u64::MAX);
-    Duration::from_nanos(rng.gen_range(0..=nanos))
-}
+mod step;
 
 #[cfg(test)]
 mod tests;
+
+#[cfg(test)]
+mod action_tests;

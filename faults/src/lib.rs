@@ -1,9 +1,10 @@
 //! The fault vocabulary of quiesce, as pure data and pure functions.
 //!
 //! The switch forwards every IPv4 packet between the nodes of a run. For
-//! each one it asks an [`Engine`] for a [`Verdict`] (pass, drop, hold or
-//! delay), and carries that out; this crate decides, the switch acts. Nothing
-//! here does I/O, so every rule can be tested without a network.
+//! each one it asks an [`Engine`] for a [`Verdict`] (deliver, possibly later
+//! and possibly twice; drop; hold; or reject with a TCP RST), and carries
+//! that out; this crate decides, the switch acts. Nothing here does I/O, so
+//! every rule can be tested without a network.
 //!
 //! - [`NodeSet`]: sets of node indices ([`NodeIx`]), as bitsets;
 //! - [`Flow`], [`Proto`]: which packets a fault applies to;
@@ -12,11 +13,14 @@
 //! - [`grudge()`], [`Grudge`]: who cannot reach whom in a partition;
 //! - [`Rule`], [`Matcher`], [`Action`]: a fault as a packet rule;
 //! - [`Engine`], [`Verdict`], [`RuleKey`], [`RuleStats`]: ordered rules, and
-//!   what they make of each packet.
+//!   what they make of each packet;
+//! - [`tcp_reset_for`]: the RST the switch answers a rejected segment with;
+//! - [`TargetSpec`], [`choose`]: "one", "a majority", ... resolved to nodes.
 //!
 //! ```
 //! use quiesce_faults::{grudge, Engine, Rule, Verdict, PacketMeta, TcpFlags};
 //! use rand::{rngs::SmallRng, SeedableRng};
+//! use std::time::Duration;
 //!
 //! let mut engine = Engine::new();
 //! let key = engine.add(Rule::partition("split", grudge(&[vec![0], vec![1, 2]])))?;
@@ -25,9 +29,10 @@
 //!     tcp_flags: TcpFlags::SYN,
 //! };
 //! let mut rng = SmallRng::seed_from_u64(1);
-//! assert_eq!(engine.verdict(&packet, &mut rng), Verdict::Drop { rule: key });
+//! let now = Duration::from_secs(3); // a monotonic clock, read by the caller
+//! assert_eq!(engine.verdict(&packet, 60, now, &mut rng), Verdict::Drop { rule: key });
 //! engine.remove_all(); // heal
-//! assert_eq!(engine.verdict(&packet, &mut rng), Verdict::Pass);
+//! assert_eq!(engine.verdict(&packet, 60, now, &mut rng), Verdict::PASS);
 //! # Ok::<(), quiesce_faults::DuplicateId>(())
 //! ```
 #![warn(missing_docs)]
@@ -36,14 +41,22 @@ mod engine;
 mod flow;
 mod grudge;
 mod node_set;
+mod pacer;
 mod packet;
+mod reply;
 mod rule;
+mod targets;
 mod tcp_flags;
+mod verdict;
 
-pub use engine::{DuplicateId, Engine, RuleKey, RuleStats, Verdict};
+pub use engine::{DuplicateId, Engine, RuleStats};
 pub use flow::{Flow, Proto};
 pub use grudge::{grudge, Grudge};
 pub use node_set::{NodeIx, NodeSet};
 pub use packet::{parse_ipv4, PacketMeta, ParseError};
+pub use pacer::RATE_BACKLOG;
+pub use reply::tcp_reset_for;
 pub use rule::{Action, Matcher, Rule};
+pub use targets::{choose, TargetSpec};
 pub use tcp_flags::TcpFlags;
+pub use verdict::{RuleKey, Verdict};

@@ -10,8 +10,14 @@
 //! | `drop` | [`Matcher::Flow`] | [`Action::Drop`] |
 //! | `stall` | [`Matcher::Flow`] | [`Action::Hold`] |
 //! | `delay` | [`Matcher::Flow`] | [`Action::Delay`] |
+//! | `duplicate` | [`Matcher::Flow`] | [`Action::Duplicate`] |
+//! | `reorder` | [`Matcher::Flow`] | [`Action::Reorder`] |
+//! | `rate` | [`Matcher::Flow`] | [`Action::Rate`] |
+//! | `reject` | [`Matcher::Flow`] | [`Action::Reject`] |
 //!
-//! and their inverses (`heal`, `release`) remove the rule by its id.
+//! and their inverses (`heal`, `release`) remove the rule by its id. The
+//! [engine](crate::Engine) documents how actions of several matching rules
+//! combine.
 
 use std::time::Duration;
 
@@ -63,6 +69,35 @@ pub enum Action {
         /// The most random delay added on top.
         jitter: Duration,
     },
+    /// Deliver each matching packet twice, with `probability` (as for
+    /// `Drop`): both copies go after the same delay. Several duplicate
+    /// rules still make only two copies.
+    Duplicate {
+        /// The chance that a matching packet is duplicated.
+        probability: f64,
+    },
+    /// Hold a matching packet back by `gap`, with `probability` (as for
+    /// `Drop`), so that packets sent up to `gap` after it overtake it; the
+    /// others are not delayed.
+    Reorder {
+        /// The chance that a matching packet is held back.
+        probability: f64,
+        /// How long it is held back.
+        gap: Duration,
+    },
+    /// Pace matching packets to at most `bits_per_second` (IP datagram
+    /// bits), in order, through one queue for the whole rule: each is
+    /// delayed until the packets before it have gone. A packet that would
+    /// wait more than [`RATE_BACKLOG`](crate::RATE_BACKLOG) is dropped, as
+    /// is every packet at rate 0.
+    Rate {
+        /// The rate limit.
+        bits_per_second: u64,
+    },
+    /// Refuse matching TCP packets noisily: the switch drops each one and
+    /// answers its sender with a RST (see [`tcp_reset_for`](crate::tcp_reset_for)).
+    /// Other packets, and TCP RSTs (never answered), are dropped.
+    Reject,
 }
 
 impl Matcher {
@@ -111,6 +146,30 @@ impl Rule {
     /// Delays packets of a flow by `fixed` plus up to `jitter`.
     pub fn delay(id: impl Into<String>, flow: Flow, fixed: Duration, jitter: Duration) -> Self {
         Rule::new(id, Matcher::Flow(flow), Action::Delay { fixed, jitter })
+    }
+
+    /// Delivers packets of a flow twice, with a probability.
+    pub fn duplicate(id: impl Into<String>, flow: Flow, probability: f64) -> Self {
+        Rule::new(id, Matcher::Flow(flow), Action::Duplicate { probability })
+    }
+
+    /// Holds packets of a flow back by `gap`, with a probability.
+    pub fn reorder(id: impl Into<String>, flow: Flow, probability: f64, gap: Duration) -> Self {
+        Rule::new(
+            id,
+            Matcher::Flow(flow),
+            Action::Reorder { probability, gap },
+        )
+    }
+
+    /// Paces packets of a flow to a bit rate.
+    pub fn rate(id: impl Into<String>, flow: Flow, bits_per_second: u64) -> Self {
+        Rule::new(id, Matcher::Flow(flow), Action::Rate { bits_per_second })
+    }
+
+    /// Answers TCP packets of a flow with a RST, and drops the rest.
+    pub fn reject(id: impl Into<String>, flow: Flow) -> Self {
+        Rule::new(id, Matcher::Flow(flow), Action::Reject)
     }
 }
 
@@ -162,6 +221,22 @@ mod tests {
                 jitter: ms
             }
         );
+        assert_eq!(
+            Rule::duplicate("d", Flow::any(), 0.5).action,
+            Action::Duplicate { probability: 0.5 }
+        );
+        assert_eq!(
+            Rule::reorder("r", Flow::any(), 0.5, ms).action,
+            Action::Reorder {
+                probability: 0.5,
+                gap: ms
+            }
+        );
+        assert_eq!(
+            Rule::rate("b", Flow::any(), 8).action,
+            Action::Rate { bits_per_second: 8 }
+        );
+        assert_eq!(Rule::reject("j", Flow::any()).action, Action::Reject);
         let drop = Rule::drop("x", Flow::any(), 0.5, Some(3));
         assert_eq!(
             drop.action,

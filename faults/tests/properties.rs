@@ -1,13 +1,24 @@
 //! Properties of the fault vocabulary, checked on generated inputs.
+//!
+//! This file holds the engine's and the grudges' properties; the modules
+//! below hold those of the newer actions, packets, resets and targets.
 
-use std::net::Ipv4Addr;
+#[path = "properties/actions.rs"]
+mod actions;
+#[path = "properties/packets.rs"]
+mod packets;
+#[path = "properties/reset.rs"]
+mod reset;
+#[path = "properties/targets.rs"]
+mod targets;
+
 use std::time::Duration;
 
 use proptest::collection::vec;
 use proptest::prelude::*;
 use quiesce_faults::{
-    grudge, parse_ipv4, Action, Engine, Flow, Matcher, NodeIx, NodeSet, PacketMeta, ParseError,
-    Proto, Rule, TcpFlags, Verdict,
+    grudge, Action, Engine, Flow, Matcher, NodeIx, NodeSet, PacketMeta, Proto, Rule, TcpFlags,
+    Verdict,
 };
 use rand::rngs::SmallRng;
 use rand::SeedableRng;
@@ -58,7 +69,21 @@ fn action() -> impl Strategy<Value = Action> {
         fixed: Duration::from_millis(f),
         jitter: Duration::from_millis(j),
     });
-    prop_oneof![drop, Just(Action::Hold), delay]
+    let duplicate = (0.0..=1.0f64).prop_map(|probability| Action::Duplicate { probability });
+    let reorder = (0.0..=1.0f64, 0..100u64).prop_map(|(probability, gap)| Action::Reorder {
+        probability,
+        gap: Duration::from_millis(gap),
+    });
+    let rate = (0..100_000u64).prop_map(|bits_per_second| Action::Rate { bits_per_second });
+    prop_oneof![
+        drop,
+        Just(Action::Hold),
+        delay,
+        duplicate,
+        reorder,
+        rate,
+        Just(Action::Reject)
+    ]
 }
 
 fn rules() -> impl Strategy<Value = Vec<Rule>> {
@@ -85,6 +110,11 @@ fn packet() -> impl Strategy<Value = PacketMeta> {
     })
 }
 
+/// The verdict for a 100-byte packet at time zero.
+fn now(engine: &mut Engine, meta: &PacketMeta, rng: &mut SmallRng) -> Verdict {
+    engine.verdict(meta, 100, Duration::ZERO, rng)
+}
+
 fn drops(verdicts: &[Verdict]) -> usize {
     verdicts
         .iter()
@@ -96,8 +126,8 @@ proptest! {
     #[test]
     fn after_a_heal_everything_passes(
         rules in rules(),
-        before in vec(packet(), 0..20),
-        after in vec(packet(), 1..50),
+        before in vec((packet(), 20..1500usize), 0..20),
+        after in vec((packet(), 20..1500usize), 1..50),
         seed in any::<u64>(),
     ) {
         let mut engine = Engine::new();
@@ -105,13 +135,15 @@ proptest! {
         for rule in rules {
             engine.add(rule).expect("generated ids are distinct");
         }
-        for meta in &before {
-            engine.verdict(meta, &mut rng);
+        let mut now = Duration::ZERO;
+        for (meta, len) in &before {
+            now += Duration::from_micros(50);
+            engine.verdict(meta, *len, now, &mut rng);
         }
         engine.remove_all();
         prop_assert!(engine.is_empty());
-        for meta in &after {
-            prop_assert_eq!(engine.verdict(meta, &mut rng), Verdict::Pass);
+        for (meta, len) in &after {
+            prop_assert_eq!(engine.verdict(meta, *len, now, &mut rng), Verdict::PASS);
         }
     }
 
@@ -158,7 +190,7 @@ proptest! {
             from: 0, to: 1, proto: 17, src_port: None, dst_port: None,
             tcp_flags: TcpFlags::empty(),
         };
-        let verdicts: Vec<_> = (0..10_000).map(|_| engine.verdict(&meta, &mut rng)).collect();
+        let verdicts: Vec<_> = (0..10_000).map(|_| now(&mut engine, &meta, &mut rng)).collect();
         let rate = drops(&verdicts) as f64 / 10_000.0;
         prop_assert!((rate - p).abs() <= 0.03, "rate {} for p {}", rate, p);
     }
@@ -175,7 +207,7 @@ proptest! {
         let mut engine = Engine::new();
         engine.add(Rule::drop("some", flow, 1.0, Some(count))).expect("fresh id");
         let mut rng = SmallRng::seed_from_u64(0);
-        let verdicts: Vec<_> = packets.iter().map(|m| engine.verdict(m, &mut rng)).collect();
+        let verdicts: Vec<_> = packets.iter().map(|m| now(&mut engine, m, &mut rng)).collect();
         prop_assert_eq!(drops(&verdicts) as u64, count.min(matching));
         let stats = engine.stats("some").expect("in place");
         prop_assert_eq!((stats.matched, stats.dropped), (matching, count.min(matching)));
@@ -195,101 +227,9 @@ proptest! {
             from: 3, to: 4, proto: 6, src_port: Some(1), dst_port: Some(2),
             tcp_flags: TcpFlags::ACK,
         };
-        let verdicts: Vec<_> = (0..n).map(|_| engine.verdict(&meta, &mut rng)).collect();
+        let verdicts: Vec<_> = (0..n).map(|_| now(&mut engine, &meta, &mut rng)).collect();
         let dropped = drops(&verdicts) as u64;
         prop_assert!(dropped <= count.min(n as u64));
         prop_assert_eq!(engine.stats("some").expect("in place").dropped, dropped);
-    }
-}
-
-/// Node `n` lives at 10.77.0.0 + n + 1.
-fn node_of(addr: Ipv4Addr) -> Option<NodeIx> {
-    match addr.octets() {
-        [10, 77, hi, lo] => u16::from_be_bytes([hi, lo]).checked_sub(1),
-        _ => None,
-    }
-}
-
-fn addr_of(node: NodeIx) -> [u8; 4] {
-    let [hi, lo] = (node + 1).to_be_bytes();
-    [10, 77, hi, lo]
-}
-
-/// A TCP or UDP packet built by hand: `options` words of IP options and
-/// `payload` bytes after the transport header.
-fn build(meta: &PacketMeta, fragment: u16, options: usize, payload: usize) -> Vec<u8> {
-    let mut transport = vec![0u8; if meta.proto == 6 { 20 } else { 8 }];
-    transport[0..2].copy_from_slice(&meta.src_port.unwrap_or(0).to_be_bytes());
-    transport[2..4].copy_from_slice(&meta.dst_port.unwrap_or(0).to_be_bytes());
-    if meta.proto == 6 {
-        transport[12] = 5 << 4;
-        transport[13] = meta.tcp_flags.bits();
-    }
-    let header_len = 20 + 4 * options;
-    let total = header_len + transport.len() + payload;
-    let mut p = vec![0u8; header_len];
-    p[0] = 0x40 | u8::try_from(header_len / 4).expect("options fit in IHL");
-    p[2..4].copy_from_slice(&u16::try_from(total).expect("small packet").to_be_bytes());
-    p[6..8].copy_from_slice(&fragment.to_be_bytes());
-    p[8] = 64;
-    p[9] = meta.proto;
-    p[12..16].copy_from_slice(&addr_of(meta.from));
-    p[16..20].copy_from_slice(&addr_of(meta.to));
-    p.extend_from_slice(&transport);
-    p.resize(total, 0xab);
-    p
-}
-
-fn built_meta() -> impl Strategy<Value = PacketMeta> {
-    let proto = prop_oneof![Just(6u8), Just(17)];
-    (
-        0..2000u16,
-        0..2000u16,
-        proto,
-        any::<u16>(),
-        any::<u16>(),
-        any::<u8>(),
-    )
-        .prop_map(|(from, to, proto, src, dst, flags)| PacketMeta {
-            from,
-            to,
-            proto,
-            src_port: Some(src),
-            dst_port: Some(dst),
-            tcp_flags: TcpFlags::from_bits(if proto == 6 { flags } else { 0 }),
-        })
-}
-
-proptest! {
-    #[test]
-    fn parsing_arbitrary_bytes_never_panics(bytes in vec(any::<u8>(), 0..80), v4 in any::<bool>()) {
-        let mut bytes = bytes;
-        if let (true, Some(first)) = (v4, bytes.first_mut()) {
-            *first = 0x40 | (*first & 0x0f);
-        }
-        let _ = parse_ipv4(&bytes, node_of);
-    }
-
-    #[test]
-    fn built_packets_round_trip(meta in built_meta(), options in 0..11usize, payload in 0..64usize) {
-        let packet = build(&meta, 0, options, payload);
-        prop_assert_eq!(parse_ipv4(&packet, node_of), Ok(meta));
-    }
-
-    #[test]
-    fn later_fragments_have_no_ports(meta in built_meta(), offset in 1..0x2000u16, mf in any::<bool>()) {
-        let flags = if mf { 0x2000 } else { 0 };
-        let packet = build(&meta, flags | offset, 0, 8);
-        let expected = PacketMeta {
-            src_port: None, dst_port: None, tcp_flags: TcpFlags::empty(), ..meta
-        };
-        prop_assert_eq!(parse_ipv4(&packet, node_of), Ok(expected));
-    }
-
-    #[test]
-    fn cut_packets_are_truncated(meta in built_meta(), options in 0..11usize, cut in 0.0..1.0f64) {
-        let packet = build(&meta, 0, options, 16);
-        let len = (packet.len() as f64 * cut) as usize;
-        prop_assert_eq!(parse_ipv4(&packet[..len], node_of), Err(ParseError::Truncated));
     }
 }

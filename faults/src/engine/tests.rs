@@ -23,6 +23,11 @@ fn meta(from: u16, to: u16) -> PacketMeta {
     }
 }
 
+/// The verdict for a 100-byte packet from `from` to `to`, at time zero.
+fn pass_through(engine: &mut Engine, from: u16, to: u16) -> Verdict {
+    engine.verdict(&meta(from, to), 100, Duration::ZERO, &mut rng())
+}
+
 fn from(node: u16) -> Flow {
     Flow {
         from: Some(NodeSet::from_iter([node])),
@@ -38,7 +43,7 @@ fn ms(n: u64) -> Duration {
 fn no_rules_pass_everything() {
     let mut engine = Engine::new();
     assert!(engine.is_empty());
-    assert_eq!(engine.verdict(&meta(0, 1), &mut rng()), Verdict::Pass);
+    assert_eq!(pass_through(&mut engine, 0, 1), Verdict::PASS);
 }
 
 #[test]
@@ -49,11 +54,11 @@ fn the_first_stopping_rule_wins() {
         .add(Rule::drop("drop", Flow::any(), 1.0, None))
         .expect("fresh id");
     assert_eq!(
-        engine.verdict(&meta(0, 1), &mut rng()),
+        pass_through(&mut engine, 0, 1),
         Verdict::Hold { rule: hold }
     );
     assert_eq!(
-        engine.verdict(&meta(1, 0), &mut rng()),
+        pass_through(&mut engine, 1, 0),
         Verdict::Drop { rule: drop }
     );
     let stall = engine.stats("stall").expect("in place");
@@ -72,20 +77,21 @@ fn delays_add_up_and_the_walk_goes_on() {
         .add(Rule::delay("b", from(0), ms(5), ms(2)))
         .expect("fresh id");
     for _ in 0..100 {
-        let Verdict::Delay(d) = engine.verdict(&meta(0, 1), &mut rng()) else {
+        let Verdict::Deliver {
+            delay: d,
+            copies: 1,
+        } = pass_through(&mut engine, 0, 1)
+        else {
             panic!("expected a delay");
         };
         assert!(d >= ms(15) && d <= ms(17), "{d:?}");
     }
-    assert_eq!(
-        engine.verdict(&meta(1, 0), &mut rng()),
-        Verdict::Delay(ms(10))
-    );
+    assert_eq!(pass_through(&mut engine, 1, 0), Verdict::delayed(ms(10)));
     engine
         .add(Rule::partition("split", grudge(&[vec![0], vec![1]])))
         .expect("fresh id");
     assert!(matches!(
-        engine.verdict(&meta(0, 1), &mut rng()),
+        pass_through(&mut engine, 0, 1),
         Verdict::Drop { .. }
     ));
 }
@@ -101,7 +107,7 @@ fn a_zero_delay_is_a_pass() {
             Duration::ZERO,
         ))
         .expect("fresh");
-    assert_eq!(engine.verdict(&meta(0, 1), &mut rng()), Verdict::Pass);
+    assert_eq!(pass_through(&mut engine, 0, 1), Verdict::PASS);
 }
 
 #[test]
@@ -110,15 +116,13 @@ fn a_count_drop_goes_inert_when_spent() {
     engine
         .add(Rule::drop("three", Flow::any(), 1.0, Some(3)))
         .expect("fresh id");
-    let verdicts: Vec<_> = (0..5)
-        .map(|_| engine.verdict(&meta(0, 1), &mut rng()))
-        .collect();
+    let verdicts: Vec<_> = (0..5).map(|_| pass_through(&mut engine, 0, 1)).collect();
     let dropped = verdicts
         .iter()
         .filter(|v| matches!(v, Verdict::Drop { .. }))
         .count();
     assert_eq!(dropped, 3);
-    assert_eq!(verdicts[3..], [Verdict::Pass, Verdict::Pass]);
+    assert_eq!(verdicts[3..], [Verdict::PASS, Verdict::PASS]);
     let stats = engine.stats("three").expect("in place");
     assert_eq!((stats.matched, stats.dropped), (5, 3));
 }
@@ -136,7 +140,7 @@ fn impossible_probabilities_never_drop() {
         .add(Rule::drop("negative", Flow::any(), -1.0, None))
         .expect("fresh id");
     for _ in 0..100 {
-        assert_eq!(engine.verdict(&meta(0, 1), &mut rng()), Verdict::Pass);
+        assert_eq!(pass_through(&mut engine, 0, 1), Verdict::PASS);
     }
 }
 
@@ -180,5 +184,5 @@ fn remove_all_heals() {
     assert_eq!(removed, ["p", "s"]);
     assert!(engine.is_empty());
     assert_eq!(engine.stats("p"), None);
-    assert_eq!(engine.verdict(&meta(0, 1), &mut rng()), Verdict::Pass);
+    assert_eq!(pass_through(&mut engine, 0, 1), Verdict::PASS);
 }
