@@ -15,7 +15,7 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering::Relaxed};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
-use quiesce_faults::{parse_ipv4, Engine, PacketMeta, ParseError, Rule, RuleKey, Verdict};
+use quiesce_faults::{parse_ipv4, tcp_reset_for, Engine, PacketMeta, ParseError, Rule, RuleKey, Verdict};
 use rand::rngs::SmallRng;
 use rand::SeedableRng;
 use serde::Serialize;
@@ -84,6 +84,8 @@ struct Shared {
     drops: Drops,
     connections: tokio::sync::mpsc::UnboundedSender<ConnEvent>,
     capture: Option<super::capture::Capture>,
+    /// Time zero for rate rules.
+    epoch: std::time::Instant,
 }
 
 /// Handle to a running switch. Dropping it stops the reader tasks.
@@ -118,6 +120,7 @@ impl Switch {
             drops: Drops::default(),
             connections,
             capture,
+            epoch: std::time::Instant::now(),
         });
         let readers = (0..nodes).map(|i| tokio::spawn(read_loop(shared.clone(), i))).collect();
         (Switch { shared, readers }, conn_rx)
@@ -242,15 +245,31 @@ impl Shared {
         }
         let mut f = self.lock();
         let f = &mut *f;
-        match f.engine.verdict(&meta, &mut f.rng) {
-            Verdict::Pass => self.write(to, packet),
+        let now = self.epoch.elapsed();
+        match f.engine.verdict(&meta, packet.len(), now, &mut f.rng) {
+            Verdict::Deliver { delay, copies } if delay.is_zero() => {
+                for _ in 0..copies {
+                    self.write(to, packet);
+                }
+            }
+            Verdict::Deliver { delay, copies } => {
+                for _ in 0..copies {
+                    self.delay(to, packet, delay);
+                }
+            }
             Verdict::Drop { .. } => {
                 self.drops.faults.fetch_add(1, Relaxed);
             }
             Verdict::Hold { rule } => {
                 f.held.entry(rule).or_default().push((to, packet.into()));
             }
-            Verdict::Delay(by) => self.delay(to, packet, by),
+            Verdict::Reject { .. } => {
+                self.drops.faults.fetch_add(1, Relaxed);
+                let mut reset = Vec::with_capacity(40);
+                if tcp_reset_for(packet, &mut reset) {
+                    self.write(from, &reset);
+                }
+            }
         }
     }
 
