@@ -6,7 +6,8 @@ use std::path::Path;
 use std::time::Duration;
 
 use quiesce::suite::plan::{
-    Action, AwaitCondition, Check, Expect, FlowSpec, Heal, Links, Piece, Probe, Proto, Template,
+    Action, AwaitCondition, BreakAction, Check, ChurnFrom, Expect, FlowSpec, Heal, Links, PartitionShape, Piece, Probe,
+    Proto, TargetSpec, Targets, Template,
 };
 use quiesce::suite::{self, SuiteError};
 
@@ -23,6 +24,28 @@ nodes:
 
 fn with_steps(steps: &str) -> String {
     format!("{HEAD}steps:\n{steps}")
+}
+
+/// Ten lines: `serf` declares points, `client` does not; nodes s1, s2, c1.
+/// `steps:` is line 11, so the first step is on line 12.
+const POINTS: &str = "programs:
+  serf:
+    command: [serf]
+    points: [gossip.send, probe.ack]
+  client:
+    command: [client]
+nodes:
+  s1: serf
+  s2: serf
+  c1: client
+";
+
+fn with_points(steps: &str) -> String {
+    format!("{POINTS}steps:\n{steps}")
+}
+
+fn nodes(ids: &[usize]) -> Targets {
+    Targets::Nodes(ids.to_vec())
 }
 
 fn error_of(source: &str) -> String {
@@ -113,10 +136,13 @@ fn cases() -> Vec<(&'static str, String, Vec<&'static str>)> {
         ("no action", with_steps("  - within: 5s\n"), vec!["x.yaml:9:5", "this step has no action", "`within` belongs in the same step as `await`"]),
         ("empty action", with_steps("  - heal:\n"), vec!["x.yaml:9:5", "`heal` needs a value"]),
         ("modifier of another action", with_steps("  - sleep: 5s\n    within: 5s\n"), vec!["x.yaml:10:5", "`within` only goes with `await`, not `sleep`"]),
-        ("id on a non-fault", with_steps("  - kill: s1\n    id: k\n"), vec!["x.yaml:10:5", "`id` only goes with `partition`, `drop`, `stall` or `delay`"]),
+        (
+            "id on a non-fault",
+            with_steps("  - kill: s1\n    id: k\n"),
+            vec!["x.yaml:10:5", "`id` only goes with `partition`, `drop`, `stall`, `delay`, `duplicate`, `reorder`, `rate` or `reject`, not `kill`"],
+        ),
         ("partition of one group", with_steps("  - partition: [[s1, s2]]\n"), vec!["x.yaml:9:16", "a partition needs at least two groups"]),
         ("partition with an empty group", with_steps("  - partition: [[s1], []]\n"), vec!["x.yaml:9:23", "this group is empty"]),
-        ("node in two groups", with_steps("  - partition: [[s1], [s2, s1]]\n"), vec!["x.yaml:9:28", "`s1` is already in a group"]),
         ("bad signal", with_steps("  - kill: s1\n    signal: SIGTREM\n"), vec!["x.yaml:10:13", "`SIGTREM` is not a signal name", "did you mean `TERM`?"]),
         (
             "bad expect",
@@ -145,6 +171,120 @@ fn cases() -> Vec<(&'static str, String, Vec<&'static str>)> {
             vec!["x.yaml:4:23", "a probe has `http` or `command`, not both"],
         ),
         ("await condition", with_steps("  - await: convergd\n"), vec!["x.yaml:9:12", "unknown condition `convergd`", "did you mean `converged`?"]),
+        (
+            "misspelt new step key",
+            with_points("  - breakpiont: { nodes: s1, point: gossip.send }\n"),
+            vec!["x.yaml:12:5", "unknown field `breakpiont`", "did you mean `breakpoint`?", "^^^^^^^^^^"],
+        ),
+        ("rate without limit", with_steps("  - rate: { to: s1 }\n"), vec!["x.yaml:9:5", "`rate` needs `limit:`", "add `limit: 1mbit`"]),
+        (
+            "bad rate limit",
+            with_steps("  - rate: { to: s1 }\n    limit: 5 furlongs\n"),
+            vec!["x.yaml:10:12", "`furlongs` is not a unit of rate: expected a rate like 500kbit, 1mbit or 1.5gbit"],
+        ),
+        ("rate in bytes", with_steps("  - rate: {}\n    limit: 5mbps\n"), vec!["x.yaml:10:12", "write `5mbit`: rates are in bits per second"]),
+        ("signal without name", with_steps("  - signal: s1\n"), vec!["x.yaml:9:5", "`signal` needs `name:`", "add `name: USR1`"]),
+        ("bad signal name", with_steps("  - signal: all\n    name: USR3\n"), vec!["x.yaml:10:11", "`USR3` is not a signal name", "did you mean `USR1`?"]),
+        ("name on kill", with_steps("  - kill: s1\n    name: TERM\n"), vec!["x.yaml:10:5", "`name` only goes with `signal`, not `kill`", "`kill` takes the signal as `signal: TERM`"]),
+        (
+            "signal modifier on pause",
+            with_steps("  - pause: s1\n    signal: TERM\n"),
+            vec!["x.yaml:10:5", "this step already has `pause`", "as a modifier, `signal:` goes with `kill`"],
+        ),
+        (
+            "continue of an unarmed point",
+            with_points("  - continue: { nodes: s1, point: gossip.send }\n"),
+            vec!["x.yaml:12:35", "cannot continue `gossip.send`: no earlier `breakpoint` step arms it", "arm it first with `breakpoint:"],
+        ),
+        (
+            "disarm of a point armed later",
+            with_points("  - disarm: { nodes: all, point: probe.ack }\n  - breakpoint: { nodes: s1, point: probe.ack }\n"),
+            vec!["x.yaml:12:34", "cannot disarm `probe.ack`"],
+        ),
+        (
+            "await hit of an unarmed point",
+            with_points("  - breakpoint: { nodes: s1, point: probe.ack }\n  - await: { hit: gossip.send, nodes: s1 }\n"),
+            vec!["x.yaml:13:19", "cannot await a hit of `gossip.send`: no earlier `breakpoint` step arms it"],
+        ),
+        (
+            "point not declared",
+            with_points("  - breakpoint: { nodes: [s1, c1], point: gosip.send }\n"),
+            vec!["x.yaml:12:43", "point `gosip.send` is not declared by program `serf` (of node `s1`)", "did you mean `gossip.send`?"],
+        ),
+        (
+            "point not declared, spec word",
+            "programs:\n  a: { command: [a], points: [x] }\n  b: { command: [b], points: [] }\nnodes: {n1: a, n2: b}\nsteps:\n  - breakpoint: { nodes: one, point: x }\n".into(),
+            vec!["x.yaml:6:38", "point `x` is not declared by program `b` (of node `n2`, which `one` may choose)", "`b` declares no points"],
+        ),
+        ("bad point name", with_steps("  - breakpoint: { nodes: s1, point: 'a b' }\n"), vec!["x.yaml:9:37", "`a b` is not a valid point name"]),
+        ("breakpoint without nodes", with_points("  - breakpoint: { point: probe.ack }\n"), vec!["x.yaml:12:17", "`breakpoint` needs `nodes:`"]),
+        (
+            "bad breakpoint action",
+            with_points("  - breakpoint: { nodes: s1, point: probe.ack, action: pasue }\n"),
+            vec!["x.yaml:12:56", "unknown breakpoint action `pasue`", "did you mean `pause`?"],
+        ),
+        (
+            "misspelt breakpoint key",
+            with_points("  - breakpoint: { nodes: s1, piont: probe.ack }\n"),
+            vec!["x.yaml:12:30", "unknown field `piont`", "did you mean `point`?"],
+        ),
+        (
+            "bad declared point",
+            "programs:\n  p: { command: [x], points: [ok, 'not ok', ok] }\nnodes: {a: p}\n".into(),
+            vec!["x.yaml:2:35", "`not ok` is not a valid point name", "x.yaml:2:45", "`ok` is listed twice"],
+        ),
+        ("await hit and up", with_points("  - await: { hit: probe.ack, up: s1 }\n"), vec!["x.yaml:12:30", "`await` has `hit` or `up`, not both"]),
+        ("await hit without nodes", with_points("  - breakpoint: { nodes: s1, point: probe.ack }\n  - await: { hit: probe.ack }\n"), vec!["x.yaml:13:12", "`hit` needs `nodes:`"]),
+        ("await map key", with_steps("  - await: { up: s1, nodes: s2 }\n"), vec!["x.yaml:9:22", "`nodes` goes with `hit`, not `up`"]),
+        ("await of a number", with_steps("  - await: 5\n"), vec!["x.yaml:9:12", "expected a condition: `converged`, `diverged`"]),
+        ("exec without on", with_steps("  - exec: [ls, /]\n"), vec!["x.yaml:9:5", "`exec` needs `on:`"]),
+        ("empty exec", with_steps("  - exec: []\n    on: s1\n"), vec!["x.yaml:9:11", "`exec` is empty"]),
+        (
+            "exec timeout without waiting",
+            with_steps("  - exec: [ls]\n    on: s1\n    wait: false\n    timeout: 5s\n"),
+            vec!["x.yaml:12:5", "`timeout` has no effect with `wait: false`"],
+        ),
+        ("exec with a string", with_steps("  - exec: ls -l\n    on: s1\n"), vec!["x.yaml:9:11", "expected a sequence"]),
+        (
+            "http with bad method",
+            with_steps("  - http: \"http://{addr}/x\"\n    on: s1\n    method: DELTE\n"),
+            vec!["x.yaml:11:13", "unknown method `DELTE`", "did you mean `DELETE`?"],
+        ),
+        ("http without on", with_steps("  - http: \"http://{addr}/x\"\n"), vec!["x.yaml:9:5", "`http` needs `on:`"]),
+        ("https URL", with_steps("  - http: https://x/\n    on: s1\n"), vec!["x.yaml:9:11", "the URL must start with `http://`"]),
+        ("http status", with_steps("  - http: http://x/\n    on: s1\n    expect: 700\n"), vec!["x.yaml:11:13", "status 700 is not in 100..=599"]),
+        ("http bad template", with_steps("  - http: \"http://{adr}/\"\n    on: s1\n"), vec!["x.yaml:9:11", "unknown placeholder `{adr}`"]),
+        ("drop count", with_steps("  - drop: {}\n    count: 0\n"), vec!["x.yaml:10:12", "count 0 is not at least 1"]),
+        ("count on a stall", with_steps("  - stall: {}\n    count: 3\n"), vec!["x.yaml:10:5", "`count` only goes with `drop`, not `stall`"]),
+        ("gap on a delay", with_steps("  - delay: {}\n    by: 5ms\n    gap: 5ms\n"), vec!["x.yaml:11:5", "`gap` only goes with `reorder`, not `delay`"]),
+        ("reorder probability", with_steps("  - reorder: { to: s2 }\n    probability: 2\n"), vec!["x.yaml:10:18", "probability 2 is not between 0 and 1"]),
+        ("release of a rate", with_steps("  - rate: {}\n    limit: 1mbit\n  - release: rate-1\n"), vec!["x.yaml:11:14", "`rate-1` is a rate (line 9); `release` undoes stalls"]),
+        ("churn with no bound", format!("{HEAD}checks:\n  - churn: {{ window: 10s }}\n"), vec!["x.yaml:9:12", "`churn` needs a bound", "give `max-connects: N`"]),
+        ("bare churn", format!("{HEAD}checks: [churn]\n"), vec!["x.yaml:8:10", "`churn` needs a bound"]),
+        (
+            "churn counter mixed with switch bounds",
+            format!("{HEAD}checks:\n  - churn: {{ counter: .n, max: 3, max-resets: 1 }}\n"),
+            vec!["x.yaml:9:35", "`max-resets` cannot be used with `counter`"],
+        ),
+        ("churn counter without max", format!("{HEAD}checks:\n  - churn: {{ counter: .n }}\n"), vec!["x.yaml:9:14", "`counter` needs `max:`"]),
+        ("churn max without counter", format!("{HEAD}checks:\n  - churn: {{ max: 3 }}\n"), vec!["x.yaml:9:14", "`max` goes with `counter`"]),
+        ("churn bad counter", format!("{HEAD}checks:\n  - churn: {{ counter: '.n |', max: 3 }}\n"), vec!["x.yaml:9:23", "invalid jq expression"]),
+        ("churn after", format!("{HEAD}checks:\n  - churn: {{ max-connects: 9, after: heals }}\n"), vec!["x.yaml:9:38", "unknown start `heals`", "did you mean `heal`?"]),
+        ("misspelt churn key", format!("{HEAD}checks:\n  - churn: {{ max-connect: 9 }}\n"), vec!["x.yaml:9:14", "unknown field `max-connect`", "did you mean `max-connects`?"]),
+        ("misspelt check", format!("{HEAD}checks:\n  - chrun: {{ max-resets: 0 }}\n"), vec!["x.yaml:9:5", "unknown field `chrun`", "did you mean `churn`?"]),
+        ("two checks in one item", format!("{HEAD}checks:\n  - live: {{}}\n    churn: {{ max-resets: 0 }}\n"), vec!["x.yaml:10:5", "this check already has `live`"]),
+        ("partition with a one-group list", with_steps("  - partition: [s1]\n"), vec!["x.yaml:9:16", "a partition needs at least two groups"]),
+        ("one-way partition without to", with_steps("  - partition: { from: s1 }\n"), vec!["x.yaml:9:16", "a one-way partition needs `to:`"]),
+        ("misspelt one-way key", with_steps("  - partition: { from: s1, too: s2 }\n"), vec!["x.yaml:9:28", "unknown field `too`", "did you mean `to`?"]),
+        ("partition of a scalar", with_steps("  - partition: s1\n"), vec!["x.yaml:9:16", "expected a partition"]),
+        (
+            "spec word in a list",
+            with_steps("  - pause: [s1, majority]\n"),
+            vec!["x.yaml:9:17", "`majority` chooses nodes itself and cannot be listed with others"],
+        ),
+        ("misspelt spec word", with_steps("  - restart: majorty\n"), vec!["x.yaml:9:14", "unknown node `majorty`", "did you mean `majority`?"]),
+        ("unknown node in a flow", with_steps("  - reject: { from: s4 }\n"), vec!["x.yaml:9:21", "unknown node `s4`"]),
+        ("node named like a spec word", "programs: {p: {command: [x]}}\nnodes:\n  others: p\n".into(), vec!["x.yaml:3:3", "`others` cannot be a node name"]),
     ]
 }
 
@@ -266,11 +406,13 @@ fn assert_full_steps(steps: &[suite::plan::Step]) {
     assert_eq!(lines, [24, 25, 27, 29, 31, 32, 35, 36, 37, 38]);
     let actions: Vec<&Action> = steps.iter().map(|s| &s.action).collect();
     assert_eq!(actions[0], &Action::Await { condition: AwaitCondition::Converged, within: Duration::from_secs(60) });
-    assert_eq!(actions[1], &Action::Partition { id: "split".into(), groups: vec![vec![0], vec![1, 2]] });
-    assert_eq!(actions[2], &Action::Kill { nodes: vec![0, 1], signal: "TERM".into() });
-    let flow = FlowSpec { from: Some(vec![0]), to: Some(vec![1, 2]), proto: Some(Proto::Udp), port: Some(7946) };
-    assert_eq!(actions[3], &Action::Drop { id: "drop-4".into(), flow, probability: 0.5 });
-    let to_s1 = FlowSpec { to: Some(vec![0]), ..FlowSpec::default() };
+    let groups = PartitionShape::Groups(vec![nodes(&[0]), nodes(&[1, 2])]);
+    assert_eq!(actions[1], &Action::Partition { id: "split".into(), shape: groups });
+    assert_eq!(actions[2], &Action::Kill { nodes: nodes(&[0, 1]), signal: "TERM".into() });
+    let flow =
+        FlowSpec { from: Some(nodes(&[0])), to: Some(nodes(&[1, 2])), proto: Some(Proto::Udp), port: Some(7946) };
+    assert_eq!(actions[3], &Action::Drop { id: "drop-4".into(), flow, probability: 0.5, count: None });
+    let to_s1 = FlowSpec { to: Some(nodes(&[0])), ..FlowSpec::default() };
     assert_eq!(actions[4], &Action::Stall { id: "stall-5".into(), flow: to_s1 });
     let delay = Action::Delay {
         id: "delay-6".into(),
@@ -283,6 +425,208 @@ fn assert_full_steps(steps: &[suite::plan::Step]) {
     assert_eq!(actions[7], &Action::Heal(Heal::Ids(vec!["split".into(), "drop-4".into()])));
     assert_eq!(actions[8], &Action::Heal(Heal::All));
     assert_eq!(actions[9], &Action::Sleep(Duration::from_millis(250)));
+}
+
+/// Every form added in plan v1.1; steps start on line 13.
+const NEW_FORMS: &str = r#"programs:
+  serf:
+    command: [serf]
+    points: [gossip.send, probe.ack]
+  client:
+    command: [client]
+nodes:
+  s1: serf
+  s2: serf
+  s3: serf
+  c1: client
+steps:
+  - partition: [[s1, s2], [s2, s3]]
+  - partition: [s1, others]
+    id: cut
+  - partition: { from: [s1, s2], to: others }
+  - pause: majority
+  - resume: others
+  - signal: [s1, s3]
+    name: sigusr1
+  - kill: one
+    signal: term
+  - start: [one]
+  - drop: { from: minority, to: others, proto: tcp }
+    count: 3
+  - duplicate: { to: s1 }
+  - reorder: { to: s2 }
+    probability: 0.25
+    gap: 50ms
+  - rate: { from: c1 }
+    limit: 1.5mbit
+  - reject: { proto: tcp, port: 80 }
+    id: rst
+  - heal: [cut, rst, rate-12]
+  - breakpoint: { nodes: [s1, s2], point: gossip.send, match: { kind: ping, seq: 3, ok: true }, action: skip }
+  - breakpoint: { nodes: all, point: probe.ack }
+  - await: { hit: probe.ack, nodes: majority }
+    within: 5s
+  - continue: { nodes: s1, point: probe.ack }
+  - disarm: { nodes: all, point: gossip.send }
+  - await: { up: [s1, c1] }
+  - exec: [sh, -c, "echo {name}"]
+    on: c1
+  - exec: [sleep, "1"]
+    on: all
+    wait: false
+  - exec: ["false"]
+    on: s1
+    timeout: 5s
+    check: false
+  - http: "http://{addr:s1}:8080/join?from={name}"
+    on: c1
+  - http: "http://127.0.0.1:8080/x"
+    on: [s2]
+    method: post
+    body: '{{"n": {index}}}'
+    expect: 204
+    timeout: 2s
+checks:
+  - churn: { max-connects: 10 }
+  - churn: { max-resets: 0, window: 10s, after: heal }
+  - churn: { counter: '.stats.reconnects', max: 2 }
+"#;
+
+#[test]
+fn the_new_forms_become_the_expected_plan() {
+    let plan = suite::load_str(NEW_FORMS, Path::new("new.yaml")).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(plan.programs["serf"].points, Some(vec!["gossip.send".to_string(), "probe.ack".to_string()]));
+    assert_eq!(plan.programs["client"].points, None);
+    let a: Vec<&Action> = plan.steps.iter().map(|s| &s.action).collect();
+    let spec = Targets::Spec;
+    let groups = PartitionShape::Groups(vec![nodes(&[0, 1]), nodes(&[1, 2])]);
+    assert_eq!(a[0], &Action::Partition { id: "partition-1".into(), shape: groups });
+    let others = PartitionShape::Groups(vec![nodes(&[0]), spec(TargetSpec::Others)]);
+    assert_eq!(a[1], &Action::Partition { id: "cut".into(), shape: others });
+    let one_way = PartitionShape::OneWay { from: nodes(&[0, 1]), to: spec(TargetSpec::Others) };
+    assert_eq!(a[2], &Action::Partition { id: "partition-3".into(), shape: one_way });
+    assert_eq!(a[3], &Action::Pause(spec(TargetSpec::Majority)));
+    assert_eq!(a[4], &Action::Resume(spec(TargetSpec::Others)));
+    assert_eq!(a[5], &Action::Signal { nodes: nodes(&[0, 2]), signal: "USR1".into() });
+    assert_eq!(a[6], &Action::Kill { nodes: spec(TargetSpec::One), signal: "TERM".into() });
+    assert_eq!(a[7], &Action::Start(spec(TargetSpec::One)));
+    let flow = FlowSpec {
+        from: Some(spec(TargetSpec::Minority)),
+        to: Some(spec(TargetSpec::Others)),
+        proto: Some(Proto::Tcp),
+        port: None,
+    };
+    assert_eq!(a[8], &Action::Drop { id: "drop-9".into(), flow, probability: 1.0, count: Some(3) });
+    let to = |n| FlowSpec { to: Some(nodes(&[n])), ..FlowSpec::default() };
+    assert_eq!(a[9], &Action::Duplicate { id: "duplicate-10".into(), flow: to(0), probability: 1.0 });
+    let reorder =
+        Action::Reorder { id: "reorder-11".into(), flow: to(1), probability: 0.25, gap: Duration::from_millis(50) };
+    assert_eq!(a[10], &reorder);
+    let from_c1 = FlowSpec { from: Some(nodes(&[3])), ..FlowSpec::default() };
+    assert_eq!(a[11], &Action::Rate { id: "rate-12".into(), flow: from_c1, bits_per_second: 1_500_000 });
+    let tcp80 = FlowSpec { proto: Some(Proto::Tcp), port: Some(80), ..FlowSpec::default() };
+    assert_eq!(a[12], &Action::Reject { id: "rst".into(), flow: tcp80 });
+    assert_eq!(a[13], &Action::Heal(Heal::Ids(vec!["cut".into(), "rst".into(), "rate-12".into()])));
+    assert_new_breakpoints(&a[14..20]);
+    assert_new_commands(&a[20..]);
+    assert_eq!(
+        plan.checks,
+        vec![
+            Check::Churn {
+                max_connects: Some(10),
+                max_resets: None,
+                window: Duration::from_secs(30),
+                after: ChurnFrom::Steps
+            },
+            Check::Churn {
+                max_connects: None,
+                max_resets: Some(0),
+                window: Duration::from_secs(10),
+                after: ChurnFrom::Heal
+            },
+            Check::CounterChurn {
+                counter: ".stats.reconnects".into(),
+                max: 2,
+                window: Duration::from_secs(30),
+                after: ChurnFrom::Steps,
+            },
+        ]
+    );
+}
+
+fn assert_new_breakpoints(a: &[&Action]) {
+    let matcher = [("kind", "ping"), ("seq", "3"), ("ok", "true")].map(|(k, v)| (k.to_string(), v.to_string()));
+    let first = Action::Breakpoint {
+        nodes: nodes(&[0, 1]),
+        point: "gossip.send".into(),
+        matcher: matcher.into_iter().collect(),
+        action: BreakAction::Skip,
+    };
+    assert_eq!(a[0], &first);
+    let second = Action::Breakpoint {
+        nodes: Targets::Spec(TargetSpec::All),
+        point: "probe.ack".into(),
+        matcher: Default::default(),
+        action: BreakAction::Pause,
+    };
+    assert_eq!(a[1], &second);
+    let hit = AwaitCondition::Hit { point: "probe.ack".into(), nodes: Targets::Spec(TargetSpec::Majority) };
+    assert_eq!(a[2], &Action::Await { condition: hit, within: Duration::from_secs(5) });
+    assert_eq!(a[3], &Action::Continue { nodes: nodes(&[0]), point: "probe.ack".into() });
+    assert_eq!(a[4], &Action::Disarm { nodes: Targets::Spec(TargetSpec::All), point: "gossip.send".into() });
+    let up = AwaitCondition::Up(nodes(&[0, 3]));
+    assert_eq!(a[5], &Action::Await { condition: up, within: Duration::from_secs(60) });
+}
+
+fn assert_new_commands(a: &[&Action]) {
+    let text = |s: &str| Template(vec![Piece::Text(s.into())]);
+    let echo = vec![text("sh"), text("-c"), Template(vec![Piece::Text("echo ".into()), Piece::Name])];
+    let exec = |nodes, argv, wait, timeout, check| Action::Exec { nodes, argv, wait, timeout, check };
+    assert_eq!(a[0], &exec(nodes(&[3]), echo, true, Duration::from_secs(60), true));
+    let sleep = vec![text("sleep"), text("1")];
+    assert_eq!(a[1], &exec(Targets::Spec(TargetSpec::All), sleep, false, Duration::from_secs(60), true));
+    assert_eq!(a[2], &exec(nodes(&[0]), vec![text("false")], true, Duration::from_secs(5), false));
+    let join = Template(vec![
+        Piece::Text("http://".into()),
+        Piece::AddrOf(0),
+        Piece::Text(":8080/join?from=".into()),
+        Piece::Name,
+    ]);
+    let get = Action::Http {
+        nodes: nodes(&[3]),
+        method: "GET".into(),
+        url: join,
+        body: None,
+        expect: None,
+        timeout: Duration::from_secs(10),
+    };
+    assert_eq!(a[3], &get);
+    let body = Template(vec![Piece::Text("{\"n\": ".into()), Piece::Index, Piece::Text("}".into())]);
+    let post = Action::Http {
+        nodes: nodes(&[1]),
+        method: "POST".into(),
+        url: text("http://127.0.0.1:8080/x"),
+        body: Some(body),
+        expect: Some(204),
+        timeout: Duration::from_secs(2),
+    };
+    assert_eq!(a[4], &post);
+}
+
+#[test]
+fn overlapping_groups_and_others_are_accepted() {
+    let source = with_steps(
+        "  - partition: [[s1, s2], [s2, s3]]\n  - partition: [[s1], [others]]\n  - partition: { from: s1, to: [s2, s3] }\n  - pause: others\n  - drop: { from: s1, to: others }\n",
+    );
+    let plan = suite::load_str(&source, Path::new("x.yaml")).unwrap_or_else(|e| panic!("{e}"));
+    let shape = |i: usize| match &plan.steps[i].action {
+        Action::Partition { shape, .. } => shape.clone(),
+        other => panic!("not a partition: {other:?}"),
+    };
+    assert_eq!(shape(0), PartitionShape::Groups(vec![nodes(&[0, 1]), nodes(&[1, 2])]));
+    assert_eq!(shape(1), PartitionShape::Groups(vec![nodes(&[0]), Targets::Spec(TargetSpec::Others)]));
+    assert_eq!(shape(2), PartitionShape::OneWay { from: nodes(&[0]), to: nodes(&[1, 2]) });
+    assert_eq!(plan.steps[3].action, Action::Pause(Targets::Spec(TargetSpec::Others)));
 }
 
 #[test]

@@ -1,15 +1,34 @@
 //! The validation context: the issues found so far, each carrying the
-//! [`Path`] of the offending value, and node names resolved to ids with a
-//! suggestion when one is unknown.
+//! [`Path`] of the offending value; node names and step targets resolved to
+//! ids with a suggestion when one is unknown; and templates resolved against
+//! the nodes, recording which `{variant.KEY}` they use.
 
 use std::collections::HashMap;
 use std::time::Duration;
 
 use super::duration;
-use super::error::did_you_mean;
+use super::error::{did_you_mean, nearest};
 use super::locate::{Locator, Path};
-use super::plan::NodeId;
+use super::plan::{NodeId, Piece, TargetSpec, Targets, Template};
 use super::raw::Names;
+use super::template::{self, Part};
+
+/// The words that choose nodes at run time, and what they mean.
+pub const SPEC_WORDS: [(&str, TargetSpec); 5] = [
+    ("one", TargetSpec::One),
+    ("minority", TargetSpec::Minority),
+    ("majority", TargetSpec::Majority),
+    ("all", TargetSpec::All),
+    ("others", TargetSpec::Others),
+];
+
+/// The spec word `word`, if it is one.
+pub fn spec_word(word: &str) -> Option<TargetSpec> {
+    SPEC_WORDS.iter().find(|(w, _)| *w == word).map(|(_, s)| *s)
+}
+
+/// The first place each `{variant.KEY}` is used.
+pub type VariantUses = Vec<(String, Path)>;
 
 /// One problem, to be located by its path.
 #[derive(Debug, Clone)]
@@ -71,21 +90,87 @@ impl NodeIndex {
         None
     }
 
-    /// Resolves `s1` or `[s1, s2]`: at least one node, none twice.
-    pub fn resolve_list(&self, cx: &mut Checker<'_>, names: &Names, path: &Path) -> Vec<NodeId> {
-        let mut ids = Vec::new();
-        if names.items().is_empty() {
-            cx.at(path, "expected at least one node", None);
-        }
-        for (i, name) in names.items() {
-            let at = i.map_or_else(|| path.clone(), |i| path.index(i));
-            match self.resolve(cx, name, &at) {
-                Some(id) if ids.contains(&id) => cx.at(&at, format!("`{name}` is listed twice"), None),
-                Some(id) => ids.push(id),
-                None => {}
+    /// Resolves a step's targets: `s1`, `[s1, s2]` (at least one node, none
+    /// twice), or a spec word alone (`majority`, or `[majority]`).
+    pub fn targets(&self, cx: &mut Checker<'_>, names: &Names, path: &Path) -> Targets {
+        let items = names.items();
+        if let [(_, word)] = items.as_slice() {
+            if let Some(spec) = spec_word(word) {
+                return Targets::Spec(spec);
             }
         }
-        ids
+        if items.is_empty() {
+            cx.at(path, "expected at least one node", Some(self.choices()));
+        }
+        let mut ids = Vec::new();
+        for (i, name) in items {
+            let at = i.map_or_else(|| path.clone(), |i| path.index(i));
+            if spec_word(name).is_some() {
+                let help = Some(format!("write `{name}` on its own, not in a list with node names"));
+                cx.at(&at, format!("`{name}` chooses nodes itself and cannot be listed with others"), help);
+                continue;
+            }
+            match self.ids.get(name) {
+                Some(&id) if ids.contains(&id) => cx.at(&at, format!("`{name}` is listed twice"), None),
+                Some(&id) => ids.push(id),
+                None => {
+                    let words = SPEC_WORDS.iter().map(|(w, _)| *w);
+                    let near = nearest(name, self.names.iter().map(String::as_str).chain(words));
+                    let help = near.map_or_else(|| self.choices(), |n| format!("did you mean `{n}`?"));
+                    cx.at(&at, format!("unknown node `{name}`"), Some(help));
+                }
+            }
+        }
+        Targets::Nodes(ids)
+    }
+
+    fn choices(&self) -> String {
+        let words: Vec<&str> = SPEC_WORDS.iter().map(|(w, _)| *w).collect();
+        format!("give node names ({}) or one of {}", quoted(&self.names), quoted(&words))
+    }
+}
+
+/// Parses templates, resolving `{addr:NODE}` and recording `{variant.KEY}`.
+pub struct Templates<'c, 'a, 'n> {
+    /// Where issues go.
+    pub cx: &'c mut Checker<'a>,
+    /// For `{addr:NODE}`.
+    pub nodes: &'n NodeIndex,
+    /// Where `{variant.KEY}` uses are recorded.
+    pub uses: &'c mut VariantUses,
+}
+
+impl Templates<'_, '_, '_> {
+    /// One template at `path`.
+    pub fn one(&mut self, text: &str, path: &Path) -> Template {
+        let parts = template::parse(text).unwrap_or_else(|e| {
+            self.cx.at(path, e.message, e.help);
+            Vec::new()
+        });
+        let pieces = parts.into_iter().filter_map(|part| self.piece(part, path)).collect();
+        Template(pieces)
+    }
+
+    fn piece(&mut self, part: Part, path: &Path) -> Option<Piece> {
+        Some(match part {
+            Part::Text(t) => Piece::Text(t),
+            Part::Name => Piece::Name,
+            Part::Addr => Piece::Addr,
+            Part::Peers => Piece::Peers,
+            Part::Index => Piece::Index,
+            Part::AddrOf(node) => Piece::AddrOf(self.nodes.resolve(self.cx, &node, path)?),
+            Part::Variant(key) => {
+                if !self.uses.iter().any(|(k, _)| *k == key) {
+                    self.uses.push((key.clone(), path.clone()));
+                }
+                Piece::Variant(key)
+            }
+        })
+    }
+
+    /// A list of templates at `path`.
+    pub fn list(&mut self, texts: &[String], path: &Path) -> Vec<Template> {
+        texts.iter().enumerate().map(|(i, t)| self.one(t, &path.index(i))).collect()
     }
 }
 

@@ -137,7 +137,7 @@ pub fn from_serde(err: &serde_yaml::Error, source: &str) -> Diagnostic {
 }
 
 /// What serde calls the raw types and primitives, in the user's terms.
-const NAMES: [(&str, &str); 12] = [
+const NAMES: [(&str, &str); 18] = [
     ("struct RawSuite", "a suite (a map with `programs:`, `nodes:` and `steps:`)"),
     ("struct RawProgram", "a program (a map with `command:`)"),
     ("struct RawProbe", "a probe (`{ http: URL }` or `{ command: [ARGV...] }`)"),
@@ -146,6 +146,12 @@ const NAMES: [(&str, &str); 12] = [
     ("struct RawConverged", "`{ within, stable-for }`"),
     ("struct RawLive", "`{ timeout }`"),
     ("struct RawCheckMap", "a check"),
+    ("struct RawChurn", "`{ max-connects, max-resets, window, after }` or `{ counter, max, window, after }`"),
+    ("struct RawBreakpoint", "a breakpoint (`{ nodes, point, match, action }`)"),
+    ("struct RawPointRef", "`{ nodes, point }`"),
+    ("struct RawOneWay", "a one-way partition (`{ from, to }`)"),
+    ("struct RawAwaitMap", "`{ hit: POINT, nodes: NODES }` or `{ up: NODES }`"),
+    ("expected a boolean", "expected `true` or `false`"),
     ("expected u64", "expected a whole number"),
     ("expected i64", "expected a whole number"),
     ("expected f64", "expected a number"),

@@ -1,19 +1,27 @@
 //! Suite files: loading, validation, and the validated [`plan::Plan`].
 //!
-//! Loading runs in stages: `raw` is a serde mirror of the YAML (shape
-//! errors, unknown keys, with serde's position); `validate` and `steps` turn
-//! it into a [`plan::Plan`] (names, durations, templates, fault ids),
+//! Loading runs in stages: `raw` and `raw_steps` are a serde mirror of the
+//! YAML (shape errors, unknown keys, with serde's position); `validate`,
+//! `steps` (with `faults`, `points`, `commands`) and `checks` turn it into a
+//! [`plan::Plan`] (names, targets, durations, rates, templates, fault ids,
+//! breakpoints),
 //! collecting every problem with the path of the offending value; and
 //! [`locate`] maps each path back to a line and column for [`SuiteError`]'s
 //! rustc-style rendering (see [`error`]). Nothing but reading the file does
 //! I/O.
 
 mod checker;
+mod checks;
+mod commands;
 pub mod duration;
 pub mod error;
+mod faults;
 pub mod locate;
 pub mod plan;
+mod points;
+pub mod rate;
 mod raw;
+mod raw_steps;
 mod steps;
 pub mod template;
 mod validate;

@@ -5,13 +5,15 @@
 //! lose positions): a step is a struct with every action key optional, and
 //! "one name or a list" is [`Names`] with its own visitor. Scalars that need
 //! checking (durations, node names) stay strings; [`super::validate`] parses
-//! them and points at them by path.
+//! them and points at them by path. Steps are in [`super::raw_steps`].
 
 use std::fmt;
 use std::marker::PhantomData;
 
 use serde::de::{self, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde::Deserialize;
+
+pub use super::raw_steps::RawStep;
 
 /// The whole file.
 #[derive(Debug, Deserialize)]
@@ -53,6 +55,8 @@ pub struct RawProgram {
     pub view: Option<String>,
     /// `grace:` duration.
     pub grace: Option<String>,
+    /// `points:` breakpoint names.
+    pub points: Option<Vec<String>>,
 }
 
 /// `probe: { http: URL }` or `probe: { command: [...] }`, with `timeout:`.
@@ -65,69 +69,6 @@ pub struct RawProbe {
     pub command: Option<Vec<String>>,
     /// Duration.
     pub timeout: Option<String>,
-}
-
-/// One step: exactly one action key, plus that action's modifiers
-/// (validation checks both).
-#[derive(Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields, rename_all = "kebab-case")]
-pub struct RawStep {
-    /// `sleep: DURATION`
-    pub sleep: Option<String>,
-    /// `await: converged|diverged`
-    #[serde(rename = "await")]
-    pub await_: Option<String>,
-    /// `within:` (await)
-    pub within: Option<String>,
-    /// `pause: NODES`
-    pub pause: Option<Names>,
-    /// `resume: NODES`
-    pub resume: Option<Names>,
-    /// `kill: NODES`
-    pub kill: Option<Names>,
-    /// `signal:` (kill)
-    pub signal: Option<String>,
-    /// `start: NODES`
-    pub start: Option<Names>,
-    /// `restart: NODES`
-    pub restart: Option<Names>,
-    /// `partition: [[NODES], [NODES], ...]`
-    pub partition: Option<Vec<Vec<String>>>,
-    /// `heal: all|ID|[IDS]`
-    pub heal: Option<Names>,
-    /// `drop: FLOW`
-    #[serde(default, deserialize_with = "present")]
-    pub drop: Option<RawFlow>,
-    /// `probability:` (drop)
-    pub probability: Option<f64>,
-    /// `stall: FLOW`
-    #[serde(default, deserialize_with = "present")]
-    pub stall: Option<RawFlow>,
-    /// `release: all|ID|[IDS]`
-    pub release: Option<Names>,
-    /// `delay: FLOW`
-    #[serde(default, deserialize_with = "present")]
-    pub delay: Option<RawFlow>,
-    /// `by:` (delay)
-    pub by: Option<String>,
-    /// `jitter:` (delay)
-    pub jitter: Option<String>,
-    /// `id:` (partition, drop, stall, delay)
-    pub id: Option<String>,
-}
-
-/// `{ from, to, proto, port }`, every field optional.
-#[derive(Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields, rename_all = "kebab-case")]
-pub struct RawFlow {
-    /// Source nodes.
-    pub from: Option<Names>,
-    /// Destination nodes.
-    pub to: Option<Names>,
-    /// `tcp`, `udp` or `icmp`.
-    pub proto: Option<String>,
-    /// 1..=65535, checked by validation.
-    pub port: Option<i64>,
 }
 
 /// The body of a `converged` check.
@@ -148,6 +89,25 @@ pub struct RawLive {
     pub timeout: Option<String>,
 }
 
+/// The body of a `churn` check: switch counters (`max-connects`,
+/// `max-resets`) or a probe counter (`counter`, `max`).
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct RawChurn {
+    /// SYNs per directed pair.
+    pub max_connects: Option<u64>,
+    /// RSTs per directed pair.
+    pub max_resets: Option<u64>,
+    /// jq expression yielding a number.
+    pub counter: Option<String>,
+    /// Largest increase of `counter`.
+    pub max: Option<u64>,
+    /// Duration.
+    pub window: Option<String>,
+    /// `steps` or `heal`.
+    pub after: Option<String>,
+}
+
 /// One item of `checks:`: a single-key map, or a bare name for the defaults.
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
@@ -158,6 +118,18 @@ pub struct RawCheckMap {
     /// `live:`
     #[serde(default, deserialize_with = "present")]
     pub live: Option<RawLive>,
+    /// `churn:`
+    #[serde(default, deserialize_with = "present")]
+    pub churn: Option<RawChurn>,
+}
+
+impl RawCheckMap {
+    /// The check keys given, in declaration order.
+    pub fn kinds(&self) -> Vec<&'static str> {
+        let given =
+            [("converged", self.converged.is_some()), ("live", self.live.is_some()), ("churn", self.churn.is_some())];
+        given.into_iter().filter(|(_, g)| *g).map(|(k, _)| k).collect()
+    }
 }
 
 /// One item of `checks:`, either form.
@@ -176,7 +148,9 @@ impl<'de> Visitor<'de> for CheckVisitor {
     type Value = RawCheck;
 
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("a check: `converged`, `live`, or a map like `converged: { within: 60s }`")
+        f.write_str(
+            "a check: `converged`, `live`, or a map like `converged: { within: 60s }` or `churn: { max-connects: 5 }`",
+        )
     }
 
     fn visit_str<E: de::Error>(self, name: &str) -> Result<RawCheck, E> {
@@ -184,7 +158,10 @@ impl<'de> Visitor<'de> for CheckVisitor {
         match name {
             "converged" => map.converged = Some(Default::default()),
             "live" => map.live = Some(Default::default()),
-            other => return Err(E::custom(format!("unknown check `{other}`, expected `converged` or `live`"))),
+            "churn" => map.churn = Some(Default::default()),
+            other => {
+                return Err(E::custom(format!("unknown check `{other}`, expected `converged`, `live` or `churn`")))
+            }
         }
         Ok(RawCheck(map))
     }
@@ -196,7 +173,7 @@ impl<'de> Visitor<'de> for CheckVisitor {
 
 /// For an optional key whose value may be left empty (`live:`) to mean its
 /// defaults: present, even as null, is `Some`.
-fn present<'de, D: Deserializer<'de>, T: Deserialize<'de> + Default>(d: D) -> Result<Option<T>, D::Error> {
+pub(super) fn present<'de, D: Deserializer<'de>, T: Deserialize<'de> + Default>(d: D) -> Result<Option<T>, D::Error> {
     Option::<T>::deserialize(d).map(|v| Some(v.unwrap_or_default()))
 }
 
@@ -248,10 +225,34 @@ impl<'de> Visitor<'de> for NamesVisitor {
 
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Names, A::Error> {
         let mut names = Vec::new();
-        while let Some(n) = seq.next_element::<String>()? {
+        while let Some(Name(n)) = seq.next_element::<Name>()? {
             names.push(n);
         }
         Ok(Names::Many(names))
+    }
+}
+
+/// One element of a list of names, so that a nested list is "expected a
+/// name" rather than "expected a string".
+struct Name(String);
+
+impl<'de> Deserialize<'de> for Name {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_string(NameVisitor)
+    }
+}
+
+struct NameVisitor;
+
+impl<'de> Visitor<'de> for NameVisitor {
+    type Value = Name;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a name (lists of names do not nest)")
+    }
+
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<Name, E> {
+        Ok(Name(v.to_string()))
     }
 }
 

@@ -1,25 +1,32 @@
 //! Validation of `steps:`: exactly one action per step, modifiers that
-//! belong to it, nodes resolved, and fault ids tracked in order so that
-//! `heal` and `release` only name faults that an earlier step started.
+//! belong to it, targets resolved, and what earlier steps started (fault
+//! ids, armed points) tracked in order so that `heal`, `release`,
+//! `continue`, `disarm` and `await: {hit}` only name things that exist.
+//!
+//! Network faults are in [`super::faults`], breakpoints in
+//! [`super::points`], `exec` and `http` in [`super::commands`].
 
+use std::collections::BTreeMap;
 use std::str::FromStr;
 use std::time::Duration;
 
 use nix::sys::signal::Signal;
 
+use super::checker::{quoted, Checker, NodeIndex, Templates, VariantUses};
 use super::error::did_you_mean;
 use super::locate::Path;
-use super::plan::{Action, AwaitCondition, FlowSpec, Heal, NodeId, Proto, Step};
-use super::raw::{Names, RawFlow, RawStep};
-use super::checker::{quoted, Checker, NodeIndex};
+use super::plan::{Action, AwaitCondition, NodePlan, Program, Step, Targets};
+use super::raw::Names;
+use super::raw_steps::{RawAwait, RawBreakpoint, RawFlow, RawPartition, RawPointRef, RawStep};
 
 /// Every action key, in the order errors list them.
-pub const ACTIONS: [&str; 13] = [
+pub const ACTIONS: [&str; 23] = [
     "sleep",
     "await",
     "pause",
     "resume",
     "kill",
+    "signal",
     "start",
     "restart",
     "partition",
@@ -28,70 +35,151 @@ pub const ACTIONS: [&str; 13] = [
     "stall",
     "release",
     "delay",
+    "duplicate",
+    "reorder",
+    "rate",
+    "reject",
+    "breakpoint",
+    "continue",
+    "disarm",
+    "exec",
+    "http",
 ];
 
-/// Modifier keys and the actions they go with.
-const MODIFIERS: [(&str, &[&str]); 6] = [
+/// The actions that start a network fault (and take `id`).
+pub const FAULTS: [&str; 8] = ["partition", "drop", "stall", "delay", "duplicate", "reorder", "rate", "reject"];
+
+/// Modifier keys and the actions they go with. `signal` is also an action;
+/// it is a modifier only in a step with `kill`.
+const MODIFIERS: [(&str, &[&str]); 17] = [
     ("within", &["await"]),
     ("signal", &["kill"]),
-    ("probability", &["drop"]),
+    ("name", &["signal"]),
+    ("probability", &["drop", "duplicate", "reorder"]),
+    ("count", &["drop"]),
     ("by", &["delay"]),
     ("jitter", &["delay"]),
-    ("id", &["partition", "drop", "stall", "delay"]),
+    ("gap", &["reorder"]),
+    ("limit", &["rate"]),
+    ("id", &FAULTS),
+    ("on", &["exec", "http"]),
+    ("wait", &["exec"]),
+    ("timeout", &["exec", "http"]),
+    ("check", &["exec"]),
+    ("method", &["http"]),
+    ("body", &["http"]),
+    ("expect", &["http"]),
 ];
 
 /// A step's action key with its raw value.
 enum Raw<'a> {
     Sleep(&'a str),
-    Await(&'a str),
+    Await(&'a RawAwait),
     Nodes(&'a Names),
-    Partition(&'a [Vec<String>]),
+    Partition(&'a RawPartition),
     Undo(&'a Names),
     Flow(&'a RawFlow),
+    Breakpoint(&'a RawBreakpoint),
+    Point(&'a RawPointRef),
+    Exec(&'a [String]),
+    Http(&'a str),
 }
 
 fn actions(s: &RawStep) -> Vec<(&'static str, Raw<'_>)> {
-    let nodes =
-        [("pause", &s.pause), ("resume", &s.resume), ("kill", &s.kill), ("start", &s.start), ("restart", &s.restart)];
-    let flows = [("drop", &s.drop), ("stall", &s.stall), ("delay", &s.delay)];
+    let signal = if s.kill.is_some() { &None } else { &s.signal };
+    let nodes = [
+        ("pause", &s.pause),
+        ("resume", &s.resume),
+        ("kill", &s.kill),
+        ("signal", signal),
+        ("start", &s.start),
+        ("restart", &s.restart),
+    ];
+    let flows = [
+        ("drop", &s.drop),
+        ("stall", &s.stall),
+        ("delay", &s.delay),
+        ("duplicate", &s.duplicate),
+        ("reorder", &s.reorder),
+        ("rate", &s.rate),
+        ("reject", &s.reject),
+    ];
+    let points = [("continue", &s.continue_), ("disarm", &s.disarm)];
     let mut out = Vec::new();
     out.extend(s.sleep.as_deref().map(|v| ("sleep", Raw::Sleep(v))));
-    out.extend(s.await_.as_deref().map(|v| ("await", Raw::Await(v))));
+    out.extend(s.await_.as_ref().map(|v| ("await", Raw::Await(v))));
     out.extend(nodes.into_iter().filter_map(|(k, v)| Some((k, Raw::Nodes(v.as_ref()?)))));
-    out.extend(s.partition.as_deref().map(|v| ("partition", Raw::Partition(v))));
+    out.extend(s.partition.as_ref().map(|v| ("partition", Raw::Partition(v))));
     out.extend(s.heal.as_ref().map(|v| ("heal", Raw::Undo(v))));
     out.extend(s.release.as_ref().map(|v| ("release", Raw::Undo(v))));
     out.extend(flows.into_iter().filter_map(|(k, v)| Some((k, Raw::Flow(v.as_ref()?)))));
+    out.extend(s.breakpoint.as_ref().map(|v| ("breakpoint", Raw::Breakpoint(v))));
+    out.extend(points.into_iter().filter_map(|(k, v)| Some((k, Raw::Point(v.as_ref()?)))));
+    out.extend(s.exec.as_deref().map(|v| ("exec", Raw::Exec(v))));
+    out.extend(s.http.as_deref().map(|v| ("http", Raw::Http(v))));
     out
 }
 
 fn modifiers(s: &RawStep) -> Vec<&'static str> {
     let present = [
         s.within.is_some(),
-        s.signal.is_some(),
+        s.signal.is_some() && s.kill.is_some(),
+        s.name.is_some(),
         s.probability.is_some(),
+        s.count.is_some(),
         s.by.is_some(),
         s.jitter.is_some(),
+        s.gap.is_some(),
+        s.limit.is_some(),
         s.id.is_some(),
+        s.on.is_some(),
+        s.wait.is_some(),
+        s.timeout.is_some(),
+        s.check.is_some(),
+        s.method.is_some(),
+        s.body.is_some(),
+        s.expect.is_some(),
     ];
     MODIFIERS.iter().zip(present).filter(|(_, p)| *p).map(|((k, _), _)| *k).collect()
 }
 
+/// What the steps are checked against.
+pub struct Scope<'s> {
+    /// Node names.
+    pub nodes: &'s NodeIndex,
+    /// Each node's program, by id.
+    pub plans: &'s [NodePlan],
+    /// The validated programs, for their `points:`.
+    pub programs: &'s BTreeMap<String, Program>,
+}
+
 /// A fault started by a step.
-struct Fault {
-    kind: &'static str,
-    line: usize,
-    healed_at: Option<usize>,
+pub struct Fault {
+    /// Its action.
+    pub kind: &'static str,
+    /// Its step's line.
+    pub line: usize,
+    /// The line of the step that undid it.
+    pub healed_at: Option<usize>,
+}
+
+/// What earlier steps started.
+#[derive(Default)]
+pub struct History {
+    /// Fault ids, in order.
+    pub faults: Vec<(String, Fault)>,
+    /// Points armed by `breakpoint` steps, with the first arming line.
+    pub armed: Vec<(String, usize)>,
 }
 
 /// Validates `steps:`.
-pub fn steps(cx: &mut Checker<'_>, nodes: &NodeIndex, raw: &[RawStep]) -> Vec<Step> {
-    let mut faults: Vec<(String, Fault)> = Vec::new();
+pub fn steps(cx: &mut Checker<'_>, scope: &Scope<'_>, uses: &mut VariantUses, raw: &[RawStep]) -> Vec<Step> {
+    let mut history = History::default();
     let mut out = Vec::new();
     for (i, step) in raw.iter().enumerate() {
         let path = Path::root().key("steps").index(i);
         let line = cx.loc.value(&path).map_or(0, |p| p.line);
-        let mut sx = StepCx { cx: &mut *cx, nodes, faults: &mut faults, path, line, number: i + 1 };
+        let mut sx = StepCx { cx: &mut *cx, scope, uses: &mut *uses, history: &mut history, path, line, number: i + 1 };
         if let Some(action) = sx.step(step) {
             out.push(Step { line, action });
         }
@@ -99,16 +187,25 @@ pub fn steps(cx: &mut Checker<'_>, nodes: &NodeIndex, raw: &[RawStep]) -> Vec<St
     out
 }
 
-struct StepCx<'c, 'a> {
-    cx: &'c mut Checker<'a>,
-    nodes: &'c NodeIndex,
-    faults: &'c mut Vec<(String, Fault)>,
-    path: Path,
-    line: usize,
-    number: usize,
+/// Validation of one step.
+pub struct StepCx<'c, 'a> {
+    /// Where issues go.
+    pub cx: &'c mut Checker<'a>,
+    /// Nodes and programs.
+    pub scope: &'c Scope<'c>,
+    /// `{variant.KEY}` uses, for templates in `exec` and `http`.
+    pub uses: &'c mut VariantUses,
+    /// What earlier steps started.
+    pub history: &'c mut History,
+    /// The step's path, `steps[i]`.
+    pub path: Path,
+    /// Its line.
+    pub line: usize,
+    /// Its 1-based number, for default fault ids.
+    pub number: usize,
 }
 
-impl StepCx<'_, '_> {
+impl<'a> StepCx<'_, 'a> {
     fn step(&mut self, s: &RawStep) -> Option<Action> {
         let (kind, raw) = self.one_action(s)?;
         self.check_modifiers(kind, s);
@@ -116,29 +213,32 @@ impl StepCx<'_, '_> {
         Some(match (kind, raw) {
             ("sleep", Raw::Sleep(d)) => Action::Sleep(self.cx.duration(Some(d), &at, Duration::ZERO)),
             ("await", Raw::Await(c)) => self.await_(c, s),
-            ("pause", Raw::Nodes(n)) => Action::Pause(self.nodes.resolve_list(self.cx, n, &at)),
-            ("resume", Raw::Nodes(n)) => Action::Resume(self.nodes.resolve_list(self.cx, n, &at)),
-            ("kill", Raw::Nodes(n)) => Action::Kill {
-                nodes: self.nodes.resolve_list(self.cx, n, &at),
-                signal: self.signal(s.signal.as_deref()),
-            },
-            ("start", Raw::Nodes(n)) => Action::Start(self.nodes.resolve_list(self.cx, n, &at)),
-            ("restart", Raw::Nodes(n)) => Action::Restart(self.nodes.resolve_list(self.cx, n, &at)),
-            ("partition", Raw::Partition(groups)) => {
-                Action::Partition { id: self.define(kind, s.id.as_deref()), groups: self.groups(groups) }
-            }
+            ("pause", Raw::Nodes(n)) => Action::Pause(self.targets(n, &at)),
+            ("resume", Raw::Nodes(n)) => Action::Resume(self.targets(n, &at)),
+            ("kill", Raw::Nodes(n)) => Action::Kill { nodes: self.targets(n, &at), signal: self.kill_signal(s) },
+            ("signal", Raw::Nodes(n)) => Action::Signal { nodes: self.targets(n, &at), signal: self.signal(s) },
+            ("start", Raw::Nodes(n)) => Action::Start(self.targets(n, &at)),
+            ("restart", Raw::Nodes(n)) => Action::Restart(self.targets(n, &at)),
+            ("partition", Raw::Partition(p)) => self.partition(p, s),
             ("heal", Raw::Undo(ids)) => Action::Heal(self.undo(ids, kind)),
             ("release", Raw::Undo(ids)) => Action::Release(self.undo(ids, kind)),
-            ("drop", Raw::Flow(f)) => {
-                let probability = self.probability(s.probability);
-                Action::Drop { id: self.define(kind, s.id.as_deref()), flow: self.flow(f, &at), probability }
-            }
-            ("stall", Raw::Flow(f)) => {
-                Action::Stall { id: self.define(kind, s.id.as_deref()), flow: self.flow(f, &at) }
-            }
-            ("delay", Raw::Flow(f)) => self.delay(f, s),
+            (_, Raw::Flow(f)) => self.network_fault(kind, f, s),
+            ("breakpoint", Raw::Breakpoint(b)) => self.breakpoint(b),
+            (_, Raw::Point(p)) => self.point_ref(kind, p),
+            ("exec", Raw::Exec(argv)) => self.exec(argv, s),
+            ("http", Raw::Http(url)) => self.http(url, s),
             _ => unreachable!("actions() pairs each key with its kind of value"),
         })
+    }
+
+    /// Resolves targets at `path`.
+    pub fn targets(&mut self, names: &Names, path: &Path) -> Targets {
+        self.scope.nodes.targets(self.cx, names, path)
+    }
+
+    /// A template resolver for this step.
+    pub fn templates(&mut self) -> Templates<'_, 'a, '_> {
+        Templates { cx: &mut *self.cx, nodes: self.scope.nodes, uses: &mut *self.uses }
     }
 
     /// The single action of a step, reporting none or several.
@@ -148,11 +248,15 @@ impl StepCx<'_, '_> {
         if found.len() > 1 {
             let first = found[0].0;
             for (extra, _) in &found[1..] {
-                let help = Some("split it into two steps".to_string());
+                let help = if *extra == "signal" || first == "signal" {
+                    "as a modifier, `signal:` goes with `kill`; the `signal` action (with `name:`) needs its own step"
+                } else {
+                    "split it into two steps"
+                };
                 self.cx.at_key(
                     &self.path.key(extra),
                     format!("this step already has `{first}`; a step has one action"),
-                    help,
+                    Some(help.to_string()),
                 );
             }
             return None;
@@ -168,12 +272,10 @@ impl StepCx<'_, '_> {
             self.cx.at_key(&self.path.key(k), format!("`{k}` needs a value"), None);
             return;
         }
-        let owner = modifiers(s).first().and_then(|m| MODIFIERS.iter().find(|(k, _)| k == m)).map(|(m, owners)| {
-            format!(
-                "`{m}` belongs in the same step as {} (no `-` before it)",
-                owners.iter().map(|o| format!("`{o}`")).collect::<Vec<_>>().join(" or ")
-            )
-        });
+        let owner = modifiers(s)
+            .first()
+            .and_then(|m| MODIFIERS.iter().find(|(k, _)| k == m))
+            .map(|(m, owners)| format!("`{m}` belongs in the same step as {} (no `-` before it)", either(owners)));
         let help = owner.or_else(|| Some(format!("a step starts with one of {}", quoted(&ACTIONS))));
         self.cx.at(&self.path, "this step has no action", help);
     }
@@ -182,195 +284,80 @@ impl StepCx<'_, '_> {
         for m in modifiers(s) {
             let owners = MODIFIERS.iter().find(|(k, _)| *k == m).map_or(&[][..], |(_, o)| o);
             if !owners.contains(&kind) {
-                let list: Vec<String> = owners.iter().map(|o| format!("`{o}`")).collect();
-                let list = match list.split_last() {
-                    Some((last, rest)) if !rest.is_empty() => format!("{} or {last}", rest.join(", ")),
-                    _ => list.join(""),
+                let help = match (m, kind) {
+                    ("name", "kill") => Some("`kill` takes the signal as `signal: TERM`".to_string()),
+                    _ => None,
                 };
-                self.cx.at_key(&self.path.key(m), format!("`{m}` only goes with {list}, not `{kind}`"), None);
+                self.cx.at_key(
+                    &self.path.key(m),
+                    format!("`{m}` only goes with {}, not `{kind}`", either(owners)),
+                    help,
+                );
             }
         }
     }
 
-    fn await_(&mut self, condition: &str, s: &RawStep) -> Action {
+    fn await_(&mut self, raw: &RawAwait, s: &RawStep) -> Action {
         let at = self.path.key("await");
-        let condition = match condition {
-            "converged" => AwaitCondition::Converged,
-            "diverged" => AwaitCondition::Diverged,
-            other => {
-                let help = did_you_mean(other, ["converged", "diverged"])
-                    .or_else(|| Some("expected `converged` or `diverged`".into()));
+        let condition = match raw {
+            RawAwait::Word(w) if w == "converged" => AwaitCondition::Converged,
+            RawAwait::Word(w) if w == "diverged" => AwaitCondition::Diverged,
+            RawAwait::Word(other) => {
+                let help = did_you_mean(other, ["converged", "diverged"]).or_else(|| {
+                    Some("expected `converged`, `diverged`, `{ hit: POINT, nodes: NODES }` or `{ up: NODES }`".into())
+                });
                 self.cx.at(&at, format!("unknown condition `{other}`"), help);
                 AwaitCondition::Converged
             }
+            RawAwait::Map(m) => self.await_map(m, &at),
         };
         let within = self.cx.duration(s.within.as_deref(), &self.path.key("within"), Duration::from_secs(60));
         Action::Await { condition, within }
     }
 
-    fn signal(&mut self, raw: Option<&str>) -> String {
-        let Some(raw) = raw else { return "KILL".into() };
+    /// `kill`'s `signal:` modifier, default KILL.
+    fn kill_signal(&mut self, s: &RawStep) -> String {
+        let at = self.path.key("signal");
+        match &s.signal {
+            None => "KILL".into(),
+            Some(Names::One(name)) => self.signal_name(name, &at),
+            Some(Names::Many(_)) => {
+                self.cx.at(&at, "`signal` of `kill` is one signal name", Some("e.g. `signal: TERM`".into()));
+                "KILL".into()
+            }
+        }
+    }
+
+    /// The `signal` action's required `name:`.
+    fn signal(&mut self, s: &RawStep) -> String {
+        match s.name.as_deref() {
+            Some(name) => self.signal_name(name, &self.path.key("name")),
+            None => {
+                let help = Some("add `name: USR1` (the signal to send)".into());
+                self.cx.at_key(&self.path.key("signal"), "`signal` needs `name:`", help);
+                String::new()
+            }
+        }
+    }
+
+    /// A signal name, `TERM` or `SIGTERM`, any case: upper case without SIG.
+    fn signal_name(&mut self, raw: &str, at: &Path) -> String {
         let upper = raw.trim().to_uppercase();
         let name = upper.strip_prefix("SIG").unwrap_or(&upper).to_string();
         if Signal::from_str(&format!("SIG{name}")).is_err() {
             let known: Vec<&str> = Signal::iterator().map(|s| s.as_str().trim_start_matches("SIG")).collect();
-            let help = did_you_mean(&name, known.iter().copied()).or_else(|| Some("e.g. `TERM`, `INT`, `KILL`".into()));
-            self.cx.at(&self.path.key("signal"), format!("`{raw}` is not a signal name"), help);
+            let help = did_you_mean(&name, known.iter().copied()).or_else(|| Some("e.g. `TERM`, `INT`, `USR1`".into()));
+            self.cx.at(at, format!("`{raw}` is not a signal name"), help);
         }
         name
     }
+}
 
-    fn groups(&mut self, raw: &[Vec<String>]) -> Vec<Vec<NodeId>> {
-        let at = self.path.key("partition");
-        if raw.len() < 2 {
-            self.cx.at(&at, "a partition needs at least two groups", Some("write it like `[[a, b], [c]]`".into()));
-        }
-        let mut seen: Vec<NodeId> = Vec::new();
-        let mut groups = Vec::new();
-        for (g, names) in raw.iter().enumerate() {
-            if names.is_empty() {
-                self.cx.at(&at.index(g), "this group is empty", None);
-            }
-            let mut group = Vec::new();
-            for (n, name) in names.iter().enumerate() {
-                let Some(id) = self.nodes.resolve(self.cx, name, &at.index(g).index(n)) else { continue };
-                if seen.contains(&id) {
-                    self.cx.at(&at.index(g).index(n), format!("`{name}` is already in a group"), None);
-                }
-                seen.push(id);
-                group.push(id);
-            }
-            groups.push(group);
-        }
-        groups
-    }
-
-    fn probability(&mut self, raw: Option<f64>) -> f64 {
-        let p = raw.unwrap_or(1.0);
-        if !(0.0..=1.0).contains(&p) {
-            self.cx.at(&self.path.key("probability"), format!("probability {p} is not between 0 and 1"), None);
-        }
-        p
-    }
-
-    fn flow(&mut self, raw: &RawFlow, at: &Path) -> FlowSpec {
-        let from = raw.from.as_ref().map(|n| self.nodes.resolve_list(self.cx, n, &at.key("from")));
-        let to = raw.to.as_ref().map(|n| self.nodes.resolve_list(self.cx, n, &at.key("to")));
-        let proto = raw.proto.as_deref().and_then(|p| match p {
-            "tcp" => Some(Proto::Tcp),
-            "udp" => Some(Proto::Udp),
-            "icmp" => Some(Proto::Icmp),
-            other => {
-                let help = did_you_mean(other, ["tcp", "udp", "icmp"])
-                    .or_else(|| Some("expected `tcp`, `udp` or `icmp`".into()));
-                self.cx.at(&at.key("proto"), format!("unknown protocol `{other}`"), help);
-                None
-            }
-        });
-        let port = raw.port.and_then(|p| match u16::try_from(p) {
-            Ok(p) if p > 0 => Some(p),
-            _ => {
-                self.cx.at(&at.key("port"), format!("port {p} is not in 1..=65535"), None);
-                None
-            }
-        });
-        if proto == Some(Proto::Icmp) && port.is_some() {
-            self.cx.at_key(&at.key("port"), "icmp has no ports", None);
-        }
-        FlowSpec { from, to, proto, port }
-    }
-
-    fn delay(&mut self, flow: &RawFlow, s: &RawStep) -> Action {
-        let at = self.path.key("delay");
-        let by = match s.by.as_deref() {
-            Some(by) => self.cx.duration(Some(by), &self.path.key("by"), Duration::ZERO),
-            None => {
-                self.cx.at_key(
-                    &at,
-                    "`delay` needs `by:`",
-                    Some("add `by: 100ms` (how long each packet is held)".into()),
-                );
-                Duration::ZERO
-            }
-        };
-        let jitter = self.cx.duration(s.jitter.as_deref(), &self.path.key("jitter"), Duration::ZERO);
-        Action::Delay { id: self.define("delay", s.id.as_deref()), flow: self.flow(flow, &at), by, jitter }
-    }
-
-    /// Registers the fault this step starts; returns its id.
-    fn define(&mut self, kind: &'static str, explicit: Option<&str>) -> String {
-        let id = explicit.map_or_else(|| format!("{kind}-{}", self.number), str::to_string);
-        let at = if explicit.is_some() { self.path.key("id") } else { self.path.clone() };
-        if id.is_empty()
-            || id == "all"
-            || !id.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-'))
-        {
-            self.cx.at(
-                &at,
-                format!("`{id}` is not a valid fault id"),
-                Some("use letters, digits, `_`, `.` and `-`, and not `all`".into()),
-            );
-        }
-        if let Some((_, f)) = self.faults.iter().find(|(k, _)| *k == id) {
-            let line = f.line;
-            self.cx.at(&at, format!("fault id `{id}` is already used by the step at line {line}"), None);
-        } else {
-            self.faults.push((id.clone(), Fault { kind, line: self.line, healed_at: None }));
-        }
-        id
-    }
-
-    /// `heal`/`release`: `all`, an id or a list of ids of earlier faults.
-    fn undo(&mut self, ids: &Names, verb: &str) -> Heal {
-        let at = self.path.key(verb);
-        let items = ids.items();
-        if items.iter().any(|(_, id)| *id == "all") {
-            if items.len() > 1 {
-                self.cx.at(&at, "`all` cannot be listed with ids", None);
-            }
-            let line = self.line;
-            let releasing = verb == "release";
-            for (_, f) in
-                self.faults.iter_mut().filter(|(_, f)| f.healed_at.is_none() && (!releasing || f.kind == "stall"))
-            {
-                f.healed_at = Some(line);
-            }
-            return Heal::All;
-        }
-        if items.is_empty() {
-            self.cx.at(&at, format!("`{verb}` needs `all`, an id, or a list of ids"), None);
-        }
-        let mut out = Vec::new();
-        for (i, id) in items {
-            let path = i.map_or_else(|| at.clone(), |i| at.index(i));
-            self.undo_one(id, verb, &path);
-            out.push(id.to_string());
-        }
-        Heal::Ids(out)
-    }
-
-    fn undo_one(&mut self, id: &str, verb: &str, path: &Path) {
-        let line = self.line;
-        let Some((_, fault)) = self.faults.iter_mut().find(|(k, _)| k == id) else {
-            let known: Vec<&str> = self.faults.iter().map(|(k, _)| k.as_str()).collect();
-            let help = did_you_mean(id, known.iter().copied()).or_else(|| match known.is_empty() {
-                true => Some("no earlier step starts a fault".to_string()),
-                false => Some(format!("the earlier faults are {}", quoted(&known))),
-            });
-            self.cx.at(path, format!("`{id}` is not the id of a fault started by an earlier step"), help);
-            return;
-        };
-        if verb == "release" && fault.kind != "stall" {
-            let (kind, line) = (fault.kind, fault.line);
-            self.cx.at(
-                path,
-                format!("`{id}` is a {kind} (line {line}); `release` undoes stalls"),
-                Some(format!("use `heal: {id}`")),
-            );
-        } else if let Some(healed) = fault.healed_at {
-            self.cx.at(path, format!("`{id}` was already undone by the step at line {healed}"), None);
-        } else {
-            fault.healed_at = Some(line);
-        }
+/// `` `a` ``, `` `a` or `b` ``, `` `a`, `b` or `c` ``.
+fn either(words: &[&str]) -> String {
+    let list: Vec<String> = words.iter().map(|o| format!("`{o}`")).collect();
+    match list.split_last() {
+        Some((last, rest)) if !rest.is_empty() => format!("{} or {last}", rest.join(", ")),
+        _ => list.join(""),
     }
 }

@@ -2,23 +2,20 @@
 //! durations, subnets and templates, and collects every problem as an
 //! [`Issue`](super::checker::Issue) carrying the [`Path`] of the offending value. No I/O.
 //!
-//! Steps are checked in [`super::steps`].
+//! Steps are checked in [`super::steps`], checks in [`super::checks`].
 
 use std::collections::{BTreeMap, HashMap};
 use std::net::Ipv4Addr;
 use std::path::Path as FsPath;
 use std::time::Duration;
 
-use super::checker::{quoted, valid_name, Checker, Issue, NodeIndex};
+use super::checker::{quoted, spec_word, valid_name, Checker, Issue, NodeIndex, Templates, VariantUses, SPEC_WORDS};
+use super::checks;
 use super::error::{did_you_mean, nearest};
 use super::locate::{Locator, Path};
-use super::plan::{Check, Expect, Links, NodeId, NodePlan, Piece, Plan, Probe, Program, Template, Variant};
-use super::raw::{Map, Names, RawCheck, RawProbe, RawProgram, RawSuite};
-use super::steps;
-use super::template::{self, Part};
-
-/// The first place each `{variant.KEY}` is used.
-type VariantUses = Vec<(String, Path)>;
+use super::plan::{Expect, Links, NodeId, NodePlan, Plan, Probe, Program, Template, Variant};
+use super::raw::{Map, Names, RawProbe, RawProgram, RawSuite};
+use super::steps::{self, Scope};
 
 /// Validates a whole suite. `file` gives the default name (its stem).
 pub fn validate(raw: RawSuite, loc: &Locator, file: &FsPath) -> Result<Plan, Vec<Issue>> {
@@ -32,10 +29,11 @@ pub fn validate(raw: RawSuite, loc: &Locator, file: &FsPath) -> Result<Plan, Vec
     let programs = programs(&mut cx, &raw.programs, &index, &mut uses);
     let links = raw.links.as_ref().map_or(Links::FullMesh, |l| links(&mut cx, l, &index));
     let variants = variants(&mut cx, raw.variants.as_ref());
+    let scope = Scope { nodes: &index, plans: &nodes, programs: &programs };
+    let steps = steps::steps(&mut cx, &scope, &mut uses, raw.steps.as_deref().unwrap_or_default());
     check_variant_keys(&mut cx, &uses, &variants, raw.variants.is_some());
-    let steps = steps::steps(&mut cx, &index, raw.steps.as_deref().unwrap_or_default());
     let checks = raw.checks.as_deref().unwrap_or_default().iter().enumerate();
-    let checks = checks.filter_map(|(i, c)| check(&mut cx, c, &root.key("checks").index(i))).collect();
+    let checks = checks.filter_map(|(i, c)| checks::check(&mut cx, c, &root.key("checks").index(i))).collect();
     if !cx.issues.is_empty() {
         return Err(cx.issues);
     }
@@ -100,6 +98,10 @@ fn nodes(cx: &mut Checker<'_>, raw: &Map<String>, programs: &Map<RawProgram>) ->
                 format!("`{name}` is not a valid node name"),
                 Some("use letters, digits, `_`, `.` and `-`".into()),
             );
+        } else if spec_word(name).is_some() {
+            let words: Vec<&str> = SPEC_WORDS.iter().map(|(w, _)| *w).collect();
+            let help = format!("{} choose nodes in steps; give the node another name", quoted(&words));
+            cx.at_key(&at, format!("`{name}` cannot be a node name"), Some(help));
         }
         if programs.get(program).is_none() {
             let known: Vec<&str> = programs.keys().collect();
@@ -136,50 +138,30 @@ fn programs(
             }
         }
         let grace = cx.duration(p.grace.as_deref(), &path.key("grace"), Duration::from_secs(3));
-        let program = Program { name: name.clone(), command, env, probe, view: p.view.clone(), grace };
+        let points = p.points.as_ref().map(|points| declared_points(cx, points, &path.key("points")));
+        let program = Program { name: name.clone(), command, env, probe, view: p.view.clone(), grace, points };
         out.insert(name.clone(), program);
     }
     out
 }
 
-/// Parses templates, resolving `{addr:NODE}` and recording `{variant.KEY}`.
-struct Templates<'c, 'a, 'n> {
-    cx: &'c mut Checker<'a>,
-    nodes: &'n NodeIndex,
-    uses: &'c mut VariantUses,
+/// `points:`: valid names, none twice.
+fn declared_points(cx: &mut Checker<'_>, raw: &[String], path: &Path) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for (i, point) in raw.iter().enumerate() {
+        if !valid_name(point) {
+            let help = Some("use letters, digits, `_`, `.` and `-`, e.g. `gossip.send`".into());
+            cx.at(&path.index(i), format!("`{point}` is not a valid point name"), help);
+        } else if out.contains(point) {
+            cx.at(&path.index(i), format!("`{point}` is listed twice"), None);
+        } else {
+            out.push(point.clone());
+        }
+    }
+    out
 }
 
 impl Templates<'_, '_, '_> {
-    fn one(&mut self, text: &str, path: &Path) -> Template {
-        let parts = template::parse(text).unwrap_or_else(|e| {
-            self.cx.at(path, e.message, e.help);
-            Vec::new()
-        });
-        let pieces = parts.into_iter().filter_map(|part| self.piece(part, path)).collect();
-        Template(pieces)
-    }
-
-    fn piece(&mut self, part: Part, path: &Path) -> Option<Piece> {
-        Some(match part {
-            Part::Text(t) => Piece::Text(t),
-            Part::Name => Piece::Name,
-            Part::Addr => Piece::Addr,
-            Part::Peers => Piece::Peers,
-            Part::Index => Piece::Index,
-            Part::AddrOf(node) => Piece::AddrOf(self.nodes.resolve(self.cx, &node, path)?),
-            Part::Variant(key) => {
-                if !self.uses.iter().any(|(k, _)| *k == key) {
-                    self.uses.push((key.clone(), path.clone()));
-                }
-                Piece::Variant(key)
-            }
-        })
-    }
-
-    fn list(&mut self, texts: &[String], path: &Path) -> Vec<Template> {
-        texts.iter().enumerate().map(|(i, t)| self.one(t, &path.index(i))).collect()
-    }
-
     fn env(&mut self, env: &Map<String>, path: &Path) -> BTreeMap<String, Template> {
         let mut out = BTreeMap::new();
         for (key, value) in &env.0 {
@@ -326,26 +308,4 @@ fn check_variant_keys(cx: &mut Checker<'_>, uses: &VariantUses, variants: &[Vari
             cx.at(path, message, help);
         }
     }
-}
-
-fn check(cx: &mut Checker<'_>, raw: &RawCheck, path: &Path) -> Option<Check> {
-    let map = &raw.0;
-    if map.converged.is_some() && map.live.is_some() {
-        let place = |k: &str| cx.loc.key(&path.key(k)).map(|p| (p.line, p.column));
-        let second = if place("live") > place("converged") { "live" } else { "converged" };
-        cx.at_key(&path.key(second), "a check item has one key", Some(format!("put `{second}` in its own list item")));
-        return None;
-    }
-    if let Some(c) = &map.converged {
-        let path = path.key("converged");
-        let within = cx.duration(c.within.as_deref(), &path.key("within"), Duration::from_secs(60));
-        let stable_for = cx.duration(c.stable_for.as_deref(), &path.key("stable-for"), Duration::from_secs(3));
-        return Some(Check::Converged { within, stable_for });
-    }
-    if let Some(l) = &map.live {
-        let timeout = cx.duration(l.timeout.as_deref(), &path.key("live").key("timeout"), Duration::from_secs(2));
-        return Some(Check::Live { timeout });
-    }
-    cx.at(path, "a check needs `converged` or `live`", None);
-    None
 }

@@ -1,0 +1,102 @@
+//! Validation of `checks:`: one check per item, durations parsed, and the
+//! two forms of `churn` (switch counters or a probe counter) kept apart.
+
+use std::time::Duration;
+
+use super::checker::Checker;
+use super::error::did_you_mean;
+use super::locate::Path;
+use super::plan::{Check, ChurnFrom};
+use super::raw::{RawCheck, RawChurn};
+
+/// One item of `checks:`.
+pub fn check(cx: &mut Checker<'_>, raw: &RawCheck, path: &Path) -> Option<Check> {
+    let map = &raw.0;
+    let mut kinds = map.kinds();
+    kinds.sort_by_key(|k| cx.loc.key(&path.key(k)).map(|p| (p.line, p.column)));
+    if let [first, rest @ ..] = kinds.as_slice() {
+        for extra in rest {
+            cx.at_key(
+                &path.key(extra),
+                format!("this check already has `{first}`; a check item has one key"),
+                Some(format!("put `{extra}` in its own list item")),
+            );
+        }
+        if !rest.is_empty() {
+            return None;
+        }
+    }
+    if let Some(c) = &map.converged {
+        let path = path.key("converged");
+        let within = cx.duration(c.within.as_deref(), &path.key("within"), Duration::from_secs(60));
+        let stable_for = cx.duration(c.stable_for.as_deref(), &path.key("stable-for"), Duration::from_secs(3));
+        return Some(Check::Converged { within, stable_for });
+    }
+    if let Some(l) = &map.live {
+        let timeout = cx.duration(l.timeout.as_deref(), &path.key("live").key("timeout"), Duration::from_secs(2));
+        return Some(Check::Live { timeout });
+    }
+    if let Some(c) = &map.churn {
+        return churn(cx, c, &path.key("churn"));
+    }
+    cx.at(path, "a check needs `converged`, `live` or `churn`", None);
+    None
+}
+
+/// `churn: {max-connects, max-resets, window, after}` or
+/// `churn: {counter, max, window, after}`.
+fn churn(cx: &mut Checker<'_>, raw: &RawChurn, path: &Path) -> Option<Check> {
+    let window = cx.duration(raw.window.as_deref(), &path.key("window"), Duration::from_secs(30));
+    if raw.window.is_some() && window.is_zero() {
+        cx.at(&path.key("window"), "a churn window cannot be empty", Some("e.g. `window: 30s`".into()));
+    }
+    let after = after(cx, raw.after.as_deref(), &path.key("after"));
+    let switch = raw.max_connects.is_some() || raw.max_resets.is_some();
+    match (&raw.counter, switch) {
+        (Some(_), true) => {
+            let mixed = if raw.max_connects.is_some() { "max-connects" } else { "max-resets" };
+            let help = Some("`counter` with `max` reads the nodes' probes; `max-connects` and `max-resets` count packets at the switch: use two `churn` checks".to_string());
+            cx.at_key(&path.key(mixed), format!("`{mixed}` cannot be used with `counter`"), help);
+            None
+        }
+        (Some(counter), false) => {
+            if let Err(e) = crate::view::check_syntax(counter) {
+                cx.at(&path.key("counter"), e, None);
+            }
+            let Some(max) = raw.max else {
+                let help = Some("add `max: N`, the largest increase allowed per node in the window".into());
+                cx.at_key(&path.key("counter"), "`counter` needs `max:`", help);
+                return None;
+            };
+            Some(Check::CounterChurn { counter: counter.clone(), max, window, after })
+        }
+        (None, _) if raw.max.is_some() => {
+            let help = Some(
+                "`max` bounds a probe `counter:`; for the switch's counts use `max-connects` or `max-resets`"
+                    .to_string(),
+            );
+            cx.at_key(&path.key("max"), "`max` goes with `counter`", help);
+            None
+        }
+        (None, true) => {
+            Some(Check::Churn { max_connects: raw.max_connects, max_resets: raw.max_resets, window, after })
+        }
+        (None, false) => {
+            let help = Some("give `max-connects: N` and/or `max-resets: N`, or `counter: JQ` with `max: N`".into());
+            cx.at(path, "`churn` needs a bound", help);
+            None
+        }
+    }
+}
+
+fn after(cx: &mut Checker<'_>, raw: Option<&str>, path: &Path) -> ChurnFrom {
+    match raw {
+        None | Some("steps") => ChurnFrom::Steps,
+        Some("heal") => ChurnFrom::Heal,
+        Some(other) => {
+            let help = did_you_mean(other, ["steps", "heal"]).or_else(|| Some("expected `steps` or `heal`".into()));
+            cx.at(path, format!("unknown start `{other}` for a churn window"), help);
+            ChurnFrom::Steps
+        }
+    }
+}

@@ -1,0 +1,257 @@
+//! Network fault steps: `partition`, the flow faults (`drop`, `stall`,
+//! `delay`, `duplicate`, `reorder`, `rate`, `reject`), and `heal`/`release`,
+//! which may only name faults an earlier step started.
+
+use std::time::Duration;
+
+use super::checker::quoted;
+use super::error::did_you_mean;
+use super::locate::Path;
+use super::plan::{Action, FlowSpec, Heal, PartitionShape, Proto};
+use super::rate;
+use super::raw::Names;
+use super::raw_steps::{RawFlow, RawPartition, RawStep};
+use super::steps::{Fault, StepCx};
+
+impl StepCx<'_, '_> {
+    /// `partition: [GROUP, ...]` or `partition: {from, to}`.
+    pub fn partition(&mut self, raw: &RawPartition, s: &RawStep) -> Action {
+        let at = self.path.key("partition");
+        let shape = match raw {
+            RawPartition::Groups(groups) => {
+                if groups.len() < 2 {
+                    let help = Some("write it like `[[a, b], [c]]`, `[a, others]` or `{ from: a, to: b }`".into());
+                    self.cx.at(&at, "a partition needs at least two groups", help);
+                }
+                let mut out = Vec::new();
+                for (g, names) in groups.iter().enumerate() {
+                    if names.items().is_empty() {
+                        self.cx.at(&at.index(g), "this group is empty", None);
+                        continue;
+                    }
+                    out.push(self.targets(names, &at.index(g)));
+                }
+                PartitionShape::Groups(out)
+            }
+            RawPartition::OneWay(one) => {
+                let from = self.required(one.from.as_ref(), &at, "from");
+                let to = self.required(one.to.as_ref(), &at, "to");
+                match (from, to) {
+                    (Some(from), Some(to)) => PartitionShape::OneWay { from, to },
+                    _ => PartitionShape::Groups(Vec::new()),
+                }
+            }
+        };
+        Action::Partition { id: self.define("partition", s.id.as_deref()), shape }
+    }
+
+    fn required(&mut self, names: Option<&Names>, at: &Path, key: &str) -> Option<super::plan::Targets> {
+        let Some(names) = names else {
+            let help = Some("write it like `{ from: [a, b], to: c }`: `from` cannot reach `to`".into());
+            self.cx.at(at, format!("a one-way partition needs `{key}:`"), help);
+            return None;
+        };
+        Some(self.targets(names, &at.key(key)))
+    }
+
+    /// The flow faults.
+    pub fn network_fault(&mut self, kind: &'static str, raw: &RawFlow, s: &RawStep) -> Action {
+        let at = self.path.key(kind);
+        let flow = self.flow(raw, &at);
+        let action = match kind {
+            "drop" => Action::Drop {
+                id: String::new(),
+                flow,
+                probability: self.probability(s.probability, 1.0),
+                count: self.count(s.count),
+            },
+            "stall" => Action::Stall { id: String::new(), flow },
+            "delay" => {
+                let by = self.by(s.by.as_deref());
+                let jitter = self.cx.duration(s.jitter.as_deref(), &self.path.key("jitter"), Duration::ZERO);
+                Action::Delay { id: String::new(), flow, by, jitter }
+            }
+            "duplicate" => {
+                Action::Duplicate { id: String::new(), flow, probability: self.probability(s.probability, 1.0) }
+            }
+            "reorder" => {
+                let probability = self.probability(s.probability, 0.5);
+                let gap = self.cx.duration(s.gap.as_deref(), &self.path.key("gap"), Duration::from_millis(10));
+                if s.gap.is_some() && gap.is_zero() {
+                    self.cx.at(
+                        &self.path.key("gap"),
+                        "a reorder gap of 0 reorders nothing",
+                        Some("e.g. `gap: 10ms`".into()),
+                    );
+                }
+                Action::Reorder { id: String::new(), flow, probability, gap }
+            }
+            "rate" => Action::Rate { id: String::new(), flow, bits_per_second: self.limit(s.limit.as_deref()) },
+            "reject" => Action::Reject { id: String::new(), flow },
+            _ => unreachable!("network_fault is called with a flow action"),
+        };
+        let id = self.define(kind, s.id.as_deref());
+        with_id(action, id)
+    }
+
+    fn probability(&mut self, raw: Option<f64>, default: f64) -> f64 {
+        let p = raw.unwrap_or(default);
+        if !(0.0..=1.0).contains(&p) {
+            self.cx.at(&self.path.key("probability"), format!("probability {p} is not between 0 and 1"), None);
+        }
+        p
+    }
+
+    fn count(&mut self, raw: Option<i64>) -> Option<u64> {
+        let n = raw?;
+        match u64::try_from(n) {
+            Ok(n) if n >= 1 => Some(n),
+            _ => {
+                let help = Some("`count` is how many packets to drop before letting the flow through".into());
+                self.cx.at(&self.path.key("count"), format!("count {n} is not at least 1"), help);
+                None
+            }
+        }
+    }
+
+    fn by(&mut self, raw: Option<&str>) -> Duration {
+        match raw {
+            Some(by) => self.cx.duration(Some(by), &self.path.key("by"), Duration::ZERO),
+            None => {
+                let help = Some("add `by: 100ms` (how long each packet is held)".into());
+                self.cx.at_key(&self.path.key("delay"), "`delay` needs `by:`", help);
+                Duration::ZERO
+            }
+        }
+    }
+
+    fn limit(&mut self, raw: Option<&str>) -> u64 {
+        let Some(text) = raw else {
+            let help = Some("add `limit: 1mbit` (units `bit`, `kbit`, `mbit`, `gbit` per second)".into());
+            self.cx.at_key(&self.path.key("rate"), "`rate` needs `limit:`", help);
+            return 0;
+        };
+        rate::parse(text).unwrap_or_else(|message| {
+            self.cx.at(&self.path.key("limit"), message, rate::help(text));
+            0
+        })
+    }
+
+    fn flow(&mut self, raw: &RawFlow, at: &Path) -> FlowSpec {
+        let from = raw.from.as_ref().map(|n| self.targets(n, &at.key("from")));
+        let to = raw.to.as_ref().map(|n| self.targets(n, &at.key("to")));
+        let proto = raw.proto.as_deref().and_then(|p| match p {
+            "tcp" => Some(Proto::Tcp),
+            "udp" => Some(Proto::Udp),
+            "icmp" => Some(Proto::Icmp),
+            other => {
+                let help = did_you_mean(other, ["tcp", "udp", "icmp"])
+                    .or_else(|| Some("expected `tcp`, `udp` or `icmp`".into()));
+                self.cx.at(&at.key("proto"), format!("unknown protocol `{other}`"), help);
+                None
+            }
+        });
+        let port = raw.port.and_then(|p| match u16::try_from(p) {
+            Ok(p) if p > 0 => Some(p),
+            _ => {
+                self.cx.at(&at.key("port"), format!("port {p} is not in 1..=65535"), None);
+                None
+            }
+        });
+        if proto == Some(Proto::Icmp) && port.is_some() {
+            self.cx.at_key(&at.key("port"), "icmp has no ports", None);
+        }
+        FlowSpec { from, to, proto, port }
+    }
+
+    /// Registers the fault this step starts; returns its id.
+    fn define(&mut self, kind: &'static str, explicit: Option<&str>) -> String {
+        let id = explicit.map_or_else(|| format!("{kind}-{}", self.number), str::to_string);
+        let at = if explicit.is_some() { self.path.key("id") } else { self.path.clone() };
+        if id.is_empty()
+            || id == "all"
+            || !id.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-'))
+        {
+            self.cx.at(
+                &at,
+                format!("`{id}` is not a valid fault id"),
+                Some("use letters, digits, `_`, `.` and `-`, and not `all`".into()),
+            );
+        }
+        if let Some((_, f)) = self.history.faults.iter().find(|(k, _)| *k == id) {
+            let line = f.line;
+            self.cx.at(&at, format!("fault id `{id}` is already used by the step at line {line}"), None);
+        } else {
+            self.history.faults.push((id.clone(), Fault { kind, line: self.line, healed_at: None }));
+        }
+        id
+    }
+
+    /// `heal`/`release`: `all`, an id or a list of ids of earlier faults.
+    pub fn undo(&mut self, ids: &Names, verb: &str) -> Heal {
+        let at = self.path.key(verb);
+        let items = ids.items();
+        if items.iter().any(|(_, id)| *id == "all") {
+            if items.len() > 1 {
+                self.cx.at(&at, "`all` cannot be listed with ids", None);
+            }
+            let line = self.line;
+            let releasing = verb == "release";
+            let active = self.history.faults.iter_mut().map(|(_, f)| f);
+            for f in active.filter(|f| f.healed_at.is_none() && (!releasing || f.kind == "stall")) {
+                f.healed_at = Some(line);
+            }
+            return Heal::All;
+        }
+        if items.is_empty() {
+            self.cx.at(&at, format!("`{verb}` needs `all`, an id, or a list of ids"), None);
+        }
+        let mut out = Vec::new();
+        for (i, id) in items {
+            let path = i.map_or_else(|| at.clone(), |i| at.index(i));
+            self.undo_one(id, verb, &path);
+            out.push(id.to_string());
+        }
+        Heal::Ids(out)
+    }
+
+    fn undo_one(&mut self, id: &str, verb: &str, path: &Path) {
+        let line = self.line;
+        let Some((_, fault)) = self.history.faults.iter_mut().find(|(k, _)| k == id) else {
+            let known: Vec<&str> = self.history.faults.iter().map(|(k, _)| k.as_str()).collect();
+            let help = did_you_mean(id, known.iter().copied()).or_else(|| match known.is_empty() {
+                true => Some("no earlier step starts a fault".to_string()),
+                false => Some(format!("the earlier faults are {}", quoted(&known))),
+            });
+            self.cx.at(path, format!("`{id}` is not the id of a fault started by an earlier step"), help);
+            return;
+        };
+        if verb == "release" && fault.kind != "stall" {
+            let (kind, line) = (fault.kind, fault.line);
+            self.cx.at(
+                path,
+                format!("`{id}` is a {kind} (line {line}); `release` undoes stalls"),
+                Some(format!("use `heal: {id}`")),
+            );
+        } else if let Some(healed) = fault.healed_at {
+            self.cx.at(path, format!("`{id}` was already undone by the step at line {healed}"), None);
+        } else {
+            fault.healed_at = Some(line);
+        }
+    }
+}
+
+/// Sets the fault id of a flow fault built without one.
+fn with_id(mut action: Action, new: String) -> Action {
+    match &mut action {
+        Action::Drop { id, .. }
+        | Action::Stall { id, .. }
+        | Action::Delay { id, .. }
+        | Action::Duplicate { id, .. }
+        | Action::Reorder { id, .. }
+        | Action::Rate { id, .. }
+        | Action::Reject { id, .. } => *id = new,
+        _ => {}
+    }
+    action
+}
