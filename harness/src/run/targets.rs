@@ -1,8 +1,8 @@
 //! Resolving a step's targets to nodes: names as written, spec words
 //! (`one`, `minority`, `majority`, `all`, `others`) chosen from the seed.
 
+use quiesce_faults::{choose, NodeIx, NodeSet};
 use rand::rngs::SmallRng;
-use rand::seq::index::sample;
 
 use crate::suite::plan::{NodeId, TargetSpec, Targets};
 
@@ -31,23 +31,14 @@ impl Chooser {
     }
 
     fn choose(&mut self, spec: TargetSpec, named: &[NodeId]) -> Vec<NodeId> {
-        let n = self.nodes;
-        let random = |rng: &mut SmallRng, k: usize| {
-            let mut picked = sample(rng, n, k.min(n)).into_vec();
-            picked.sort_unstable();
-            picked
+        let exclude: &[NodeId] = match spec {
+            TargetSpec::Others if named.is_empty() => &self.last_choice,
+            _ => named,
         };
-        let chosen = match spec {
-            TargetSpec::All => (0..n).collect(),
-            TargetSpec::One => random(&mut self.rng, 1),
-            TargetSpec::Minority => random(&mut self.rng, n.saturating_sub(1) / 2),
-            TargetSpec::Majority => random(&mut self.rng, n / 2 + 1),
-            TargetSpec::Others => {
-                let exclude = if named.is_empty() { &self.last_choice } else { named };
-                return (0..n).filter(|i| !exclude.contains(i)).collect();
-            }
-        };
-        if matches!(spec, TargetSpec::One | TargetSpec::Minority | TargetSpec::Majority) {
+        let exclude: NodeSet = exclude.iter().map(|&n| n as NodeIx).collect();
+        let chosen: Vec<NodeId> =
+            choose(spec, self.nodes, &exclude, &mut self.rng).iter().map(usize::from).collect();
+        if spec.random_count(self.nodes).is_some() {
             self.last_choice = chosen.clone();
         }
         chosen

@@ -334,21 +334,11 @@ pub enum Targets {
     Spec(TargetSpec),
 }
 
-/// A choice of nodes made at run time.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum TargetSpec {
-    /// One node, chosen at random.
-    One,
-    /// A random minority: (n - 1) / 2 nodes.
-    Minority,
-    /// A random majority: n / 2 + 1 nodes.
-    Majority,
-    /// Every node.
-    All,
-    /// Every node not named elsewhere in the same step (in a partition or a
-    /// flow), or else not chosen by the previous step that chose at random.
-    Others,
-}
+/// A choice of nodes made at run time (`one`, `minority`, `majority`,
+/// `all`, `others`): the fault crate's own, resolved with its `choose`.
+/// `others` means every node not named elsewhere in the same step (in a
+/// partition or a flow), or else not chosen by the previous random choice.
+pub use quiesce_faults::TargetSpec;
 
 /// Who cannot reach whom.
 #[derive(Debug, Clone, PartialEq, Eq)]
