@@ -60,3 +60,5 @@ pub use rule::{Action, Matcher, Rule};
 pub use targets::{choose, TargetSpec};
 pub use tcp_flags::TcpFlags;
 pub use verdict::{RuleKey, Verdict};
+
+pub mod breakpoint;
