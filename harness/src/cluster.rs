@@ -12,6 +12,7 @@ use std::rc::Rc;
 
 use futures::future::join_all;
 
+use crate::control::ControlServer;
 use crate::launcher::Launcher;
 use crate::net::capture::Capture;
 use crate::net::namespace::{self, TunConfig};
@@ -62,6 +63,10 @@ pub struct Cluster {
     pub supervisor: Supervisor,
     launcher: Launcher,
     capture_writer: Option<crate::net::capture::CaptureWriter>,
+    controls: Vec<ControlServer>,
+    /// Holds the control sockets when the run folder's path is too long
+    /// for a unix socket address; removed with the cluster.
+    _control_dir: Option<tempfile::TempDir>,
 }
 
 impl Cluster {
@@ -84,13 +89,19 @@ impl Cluster {
                 views.insert(name.clone(), Rc::new(View::compile(src)?));
             }
         }
+        let (control_dir, _control_dir) = control_dir(folder, &plan.nodes)?;
         let (mut nodes, mut procs, mut tuns, mut inodes) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+        let mut controls = Vec::new();
         for (i, made) in made.into_iter().enumerate() {
             let spec = &plan.nodes[i];
             let program = &plan.programs[&spec.program];
             let peers: Vec<usize> = links.neighbours(i).collect();
             let cx = NodeContext { name: &spec.name, index: i, addrs: &addrs, peers: &peers, variant: &variant.values };
-            let launch = launch_spec(program, &cx, subnet);
+            let control = ControlServer::bind(&control_dir, &spec.name)
+                .map_err(|e| format!("control socket of {}: {e}", spec.name))?;
+            let mut launch = launch_spec(program, &cx, subnet);
+            launch.env.insert("QUIESCE_CONTROL".into(), control.path().display().to_string());
+            controls.push(control);
             let env = launch.env.clone();
             let log = NodeLog::new(folder.join(format!("{}.log", spec.name)));
             let ns_for_proc = made.ns.try_clone().map_err(|e| e.to_string())?;
@@ -112,7 +123,7 @@ impl Cluster {
         let names = plan.nodes.iter().map(|n| n.name.clone()).collect();
         let supervisor = Supervisor::new(launcher.clone(), procs);
         let variant = variant.values.clone();
-        Ok(Cluster { names, addrs, inodes, nodes, variant, switch, connections, supervisor, launcher, capture_writer })
+        Ok(Cluster { names, addrs, inodes, nodes, variant, switch, connections, supervisor, launcher, capture_writer, controls, _control_dir })
     }
 
     /// Node names, by index.
@@ -157,6 +168,11 @@ impl Cluster {
         &self.nodes[node].env
     }
 
+    /// The control socket of a node, for breakpoints.
+    pub fn control(&self, node: usize) -> &ControlServer {
+        &self.controls[node]
+    }
+
     /// Closes `capture.pcap` (if capturing); the number of packets in it.
     pub fn finish_capture(&mut self) -> Option<std::io::Result<u64>> {
         self.capture_writer.take().map(|w| w.finish())
@@ -194,6 +210,17 @@ impl Cluster {
             .collect();
         Observation { nodes }
     }
+}
+
+/// The run folder if every node's socket path fits in a unix socket
+/// address (107 bytes), else a short temporary directory.
+fn control_dir(folder: &Path, nodes: &[plan::NodePlan]) -> Result<(std::path::PathBuf, Option<tempfile::TempDir>), String> {
+    let longest = nodes.iter().map(|n| n.name.len()).max().unwrap_or(0);
+    if folder.as_os_str().len() + longest + "/.sock".len() <= 107 {
+        return Ok((folder.to_path_buf(), None));
+    }
+    let dir = tempfile::Builder::new().prefix("quiesce-").tempdir().map_err(|e| format!("control socket folder: {e}"))?;
+    Ok((dir.path().to_path_buf(), Some(dir)))
 }
 
 async fn make_namespaces(

@@ -8,6 +8,7 @@
 pub mod suite;
 pub mod view;
 pub mod cluster;
+pub mod control;
 pub mod launcher;
 pub mod net;
 pub mod observe;

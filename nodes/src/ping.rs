@@ -77,6 +77,8 @@ impl PingArgs {
 
 /// Runs a ping node from its command line until `shutdown` completes.
 pub async fn run(args: PingArgs, shutdown: impl Future<Output = ()>) -> Result<(), PingError> {
+    // Connects to the harness's control socket when QUIESCE_CONTROL is set.
+    let _ = tokio::task::spawn_blocking(quiesce_faults::breakpoint::init).await;
     let sockets = PingSockets::bind(args.listen, args.status).await?;
     let node = PingNode::new(args.settings(), sockets)?;
     eprintln!("ping {} listening on {}", args.name, node.listen_addr());

@@ -81,6 +81,7 @@ pub(crate) struct Runner<'p> {
     steps_end: Option<Instant>,
     /// Connection attempts and resets seen so far.
     connections: Vec<crate::net::switch::ConnEvent>,
+    marks: breakpoints::ArmMarks,
 }
 
 /// Runs one variant of a suite once. `sink` sees every event as it happens
@@ -120,6 +121,7 @@ pub async fn run_variant(
         last_heal: None,
         steps_end: None,
         connections: Vec::new(),
+        marks: breakpoints::ArmMarks::new(),
     };
     let result = runner.drive(sink).await;
     runner.teardown().await;

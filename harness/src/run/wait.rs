@@ -17,6 +17,7 @@ impl Runner<'_> {
     pub(crate) async fn tick(&mut self) -> Observation {
         self.reap_exits();
         self.drain_connections();
+        self.drain_control();
         let obs = self.cluster.observe().await;
         for (i, view) in obs.nodes.iter().enumerate() {
             if self.last_views.get(i) != Some(view) {

@@ -1,6 +1,7 @@
 //! Tests that need root: real namespaces, TUN devices, processes and
 //! packets. They run one at a time (`--test-threads=1`, see the Makefile).
 
+mod breakpoints;
 mod common;
 mod connectivity;
 mod pause;

@@ -17,7 +17,7 @@ const FIVE_CONNECTS: &str = r#"  - await: converged
     on: a
 "#;
 
-async fn run(yaml: &str, pcap: bool) -> (tempfile::TempDir, VariantReport) {
+pub async fn run(yaml: &str, pcap: bool) -> (tempfile::TempDir, VariantReport) {
     require_root();
     let dir = tempfile::tempdir().unwrap();
     let plan = plan(dir.path(), "steps", yaml);

@@ -30,6 +30,8 @@ pub fn lock(table: &Mutex<PeerTable>) -> MutexGuard<'_, PeerTable> {
 
 /// Sends `ping <name> <seq>` to every peer each `interval`, `seq` counting
 /// rounds from 0, forever. A failing peer is logged once until it recovers.
+/// Each send passes the breakpoint `ping.send` (label `peer`: the peer's
+/// IP): paused, the round waits; skipped, that ping is not sent.
 pub async fn send_pings(
     socket: Arc<UdpSocket>,
     table: SharedTable,
@@ -48,6 +50,10 @@ pub async fn send_pings(
         }
         .encode();
         for &peer in &peers {
+            let ip = peer.ip();
+            if quiesce_faults::breakpoint_async!("ping.send", peer = ip).await.is_skip() {
+                continue;
+            }
             match socket.send_to(&ping, peer).await {
                 Ok(_) => {
                     lock(&table).ping_sent(peer);
