@@ -8,7 +8,7 @@ use quiesce_faults::breakpoint::Action as PeerAction;
 
 use super::steps::StepError;
 use super::Runner;
-use crate::control::{Incoming, Mark};
+use crate::control::{ControlError, Incoming, Mark};
 use crate::events::RunEvent;
 use crate::suite::plan::{BreakAction, Targets};
 
@@ -45,16 +45,27 @@ impl Runner<'_> {
     /// `continue` (the point stays armed) or `disarm`.
     pub(crate) async fn release_point(&mut self, targets: &Targets, point: &str, disarm: bool) -> Result<String, StepError> {
         let nodes = self.targets(targets, &[]);
+        let mut unconnected = Vec::new();
         for &n in &nodes {
             let control = self.cluster.control(n);
             let sent = if disarm { control.disarm(point).await } else { control.continue_(point).await };
-            sent.map_err(|e| StepError::Failed(e.to_string()))?;
+            match sent {
+                Ok(()) => {}
+                // A node that died or restarted holds nobody: its new
+                // incarnation starts unarmed.
+                Err(ControlError::NotConnected { .. }) => unconnected.push(self.cluster.names()[n].clone()),
+                Err(e) => return Err(StepError::Failed(e.to_string())),
+            }
             if disarm {
                 self.marks.remove(&(n, point.to_string()));
             }
         }
         let verb = if disarm { "disarmed" } else { "continued" };
-        Ok(format!("{verb} {point} on {}", self.names_of(&nodes).join(", ")))
+        let mut detail = format!("{verb} {point} on {}", self.names_of(&nodes).join(", "));
+        if !unconnected.is_empty() {
+            detail.push_str(&format!(" ({} not connected: nothing held there)", unconnected.join(", ")));
+        }
+        Ok(detail)
     }
 
     /// `await: {hit: POINT, nodes}`: every node has hit the point since it

@@ -67,3 +67,23 @@ async fn a_failing_exec_fails_the_run_with_its_output() {
     assert!(!report.passed);
     assert!(report.failures[0].contains("exit status: 3") && report.failures[0].contains("broken"), "{:?}", report.failures);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn http_steps_reach_a_node_api_and_check_the_status() {
+    let steps = r#"  - await: { up: all }
+    within: 10s
+  - http: "http://127.0.0.1:7001/status"
+    on: a
+  - http: "http://localhost:7001/nope"
+    on: a
+    expect: 404
+  - http: "http://127.0.0.1:7001/nope"
+    on: b
+"#;
+    let (_dir, report) = run(&ping_suite(2, steps), false).await;
+    let body = std::fs::read_to_string(report.folder.join("http-2-a.body")).unwrap();
+    let status: serde_json::Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(status["name"], "a", "the request went to a's own loopback");
+    assert_eq!(report.failures.len(), 1, "{:?}", report.failures);
+    assert!(report.failures[0].contains("step 4/4") && report.failures[0].contains("HTTP 404 (expected 2xx)"), "{:?}", report.failures);
+}
