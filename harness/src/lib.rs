@@ -22,3 +22,4 @@ pub mod exit;
 pub mod preflight;
 pub mod report;
 pub mod run;
+pub mod shard;

@@ -71,3 +71,32 @@ fn run_without_root_exits_3_with_the_fix() {
     assert_eq!(out.status.code(), Some(3), "{stderr}");
     assert!(stderr.contains("needs root") && stderr.contains("fix:"), "{stderr}");
 }
+
+fn list(args: &[&str]) -> Vec<String> {
+    let suites = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/shards");
+    let out = Command::cargo_bin("quiesce").unwrap().arg("list").arg(suites).args(args).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8_lossy(&out.stdout).lines().map(str::to_string).collect()
+}
+
+#[test]
+fn shards_together_cover_every_suite_variant_exactly_once() {
+    let all = list(&["--shard", "1/1"]);
+    assert_eq!(all.len(), 7, "the fixtures hold 7 suite variants: {all:?}");
+    for n in 2..=4 {
+        let mut union: Vec<String> = (1..=n).flat_map(|k| list(&["--shard", &format!("{k}/{n}")])).collect();
+        union.sort();
+        let mut expected = all.clone();
+        expected.sort();
+        assert_eq!(union, expected, "{n} shards");
+    }
+    let first = list(&["--shard", "1/2"]);
+    assert_eq!(first, list(&["--shard", "1/2"]), "the split is deterministic");
+}
+
+#[test]
+fn a_bad_shard_is_invalid_input() {
+    let out = Command::cargo_bin("quiesce").unwrap().args(["run", "suites", "--shard", "3/2"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("K/N"));
+}

@@ -1,3 +1,6 @@
-//! Reporters: consumers of the run's events and results.
+//! Reporters: consumers of the run's events and results (console,
+//! `report.json`, JUnit).
 
 pub mod console;
+pub mod junit;
+pub mod outcome;

@@ -10,7 +10,7 @@ use crate::observe::NodeView;
 use crate::suite::plan::Check;
 
 /// A check's result.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, serde::Deserialize)]
 pub struct CheckOutcome {
     /// The check's kind, e.g. `converged`.
     pub check: String,

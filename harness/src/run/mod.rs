@@ -5,7 +5,7 @@ mod act;
 mod breakpoints;
 mod checks;
 mod churn;
-mod describe;
+pub mod describe;
 pub mod folder;
 mod netfaults;
 mod steps;
@@ -36,14 +36,16 @@ pub struct RunOptions {
 }
 
 /// What one run of one variant found.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, serde::Deserialize)]
 pub struct VariantReport {
     /// The suite's name.
     pub suite: String,
     /// The variant's name.
     pub variant: String,
-    /// What was expected.
-    pub expect: &'static str,
+    /// The seed the run used.
+    pub seed: u64,
+    /// What was expected: `pass` or `fail`.
+    pub expect: String,
     /// Whether every step and check passed.
     pub passed: bool,
     /// Whether `passed` is what `expect` asked for.
@@ -134,10 +136,12 @@ pub async fn run_variant(
     Ok(VariantReport {
         suite: plan.name.clone(),
         variant: variant.name.clone(),
+        seed: plan.seed,
         expect: match variant.expect {
             Expect::Pass => "pass",
             Expect::Fail => "fail",
-        },
+        }
+        .to_string(),
         passed,
         met_expectation,
         failures: runner.failures,

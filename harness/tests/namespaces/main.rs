@@ -5,6 +5,7 @@ mod breakpoints;
 mod common;
 mod connectivity;
 mod pause;
+mod reports;
 mod serf;
 mod sockets;
 mod steps;

@@ -1,0 +1,124 @@
+//! `quiesce list`, `explain` and `schema`: looking at suites without
+//! running them.
+
+use std::path::{Path, PathBuf};
+
+use super::{load_all, select};
+use crate::shard::Shard;
+use crate::exit::ExitCode;
+use crate::net::{LinkMatrix, Subnet};
+use crate::render::NodeContext;
+use crate::run::describe::describe;
+use crate::suite::plan::{Check, Expect, Links, Plan, Probe};
+
+/// Prints every suite with its variants and what each expects.
+pub fn list(paths: &[PathBuf], variants: &[String], shard: Option<Shard>) -> ExitCode {
+    let plans = match load_all(paths) {
+        Ok(plans) => plans,
+        Err(code) => return code,
+    };
+    if shard.is_some() || !variants.is_empty() {
+        return match select(&plans, variants, shard) {
+            Ok(selected) => {
+                for (plan, variant) in selected {
+                    println!("{} {}", plan.source.display(), variant.name);
+                }
+                ExitCode::Ok
+            }
+            Err(e) => {
+                eprintln!("error: {e}");
+                ExitCode::Invalid
+            }
+        };
+    }
+    for plan in &plans {
+        println!("{} ({}, {} nodes)", plan.name, plan.source.display(), plan.nodes.len());
+        if let Some(about) = &plan.about {
+            println!("  {}", about.trim().replace('\n', " "));
+        }
+        for v in &plan.variants {
+            let expect = match v.expect {
+                Expect::Pass => "expect pass",
+                Expect::Fail => "expect fail (reproduces a bug)",
+            };
+            let values: Vec<String> = v.values.iter().map(|(k, val)| format!("{k}={val}")).collect();
+            println!("  - {}: {expect}{}", v.name, if values.is_empty() { String::new() } else { format!(" [{}]", values.join(" ")) });
+        }
+    }
+    ExitCode::Ok
+}
+
+/// Prints the resolved plan of a suite.
+pub fn explain(path: &Path, variant: Option<&str>) -> ExitCode {
+    let plans = match load_all(&[path.to_path_buf()]) {
+        Ok(plans) => plans,
+        Err(code) => return code,
+    };
+    let plan = &plans[0];
+    let Some(variant) = (match variant {
+        Some(name) => plan.variants.iter().find(|v| v.name == name),
+        None => plan.variants.first(),
+    }) else {
+        let names: Vec<&str> = plan.variants.iter().map(|v| v.name.as_str()).collect();
+        eprintln!("error: {}: no variant `{}`; it has: {}", path.display(), variant.unwrap_or(""), names.join(", "));
+        return ExitCode::Invalid;
+    };
+    print!("{}", render_explanation(plan, &variant.name));
+    ExitCode::Ok
+}
+
+/// The text `explain` prints.
+pub fn render_explanation(plan: &Plan, variant_name: &str) -> String {
+    let variant = plan.variants.iter().find(|v| v.name == variant_name).expect("the caller picked an existing variant");
+    let subnet = Subnet::new(plan.subnet, plan.prefix);
+    let n = plan.nodes.len();
+    let links = match &plan.links {
+        Links::FullMesh => LinkMatrix::full_mesh(n),
+        Links::Pairs(p) => LinkMatrix::pairs(n, p),
+    };
+    let addrs: Vec<_> = (0..n).map(|i| subnet.addr(i)).collect();
+    let names: Vec<String> = plan.nodes.iter().map(|n| n.name.clone()).collect();
+    let mut out = format!("suite {} ({}), variant {}, seed {}, subnet {subnet}\n", plan.name, plan.source.display(), variant.name, plan.seed);
+    out.push_str("\nnodes:\n");
+    for (i, node) in plan.nodes.iter().enumerate() {
+        let program = &plan.programs[&node.program];
+        let peers: Vec<usize> = links.neighbours(i).collect();
+        let cx = NodeContext { name: &node.name, index: i, addrs: &addrs, peers: &peers, variant: &variant.values };
+        let probe = match &program.probe {
+            Some(Probe::Http { url, .. }) => format!("GET {}", cx.render(url)),
+            Some(Probe::Command { argv, .. }) => cx.render_all(argv).join(" "),
+            None => "none".into(),
+        };
+        let linked: Vec<&str> = peers.iter().map(|&p| names[p].as_str()).collect();
+        out.push_str(&format!("  {} {} ({})\n    command: {}\n    probe:   {probe}\n    links:   {}\n",
+            node.name, addrs[i], node.program, cx.render_all(&program.command).join(" "), linked.join(", ")));
+    }
+    out.push_str("\nsteps:\n");
+    for (i, step) in plan.steps.iter().enumerate() {
+        out.push_str(&format!("  {:>2}. (line {}) {}\n", i + 1, step.line, describe(&step.action, &names)));
+    }
+    out.push_str("\nchecks:\n");
+    for check in &plan.checks {
+        out.push_str(&format!("  - {}\n", check_text(check)));
+    }
+    out
+}
+
+fn check_text(check: &Check) -> String {
+    match check {
+        Check::Converged { within, stable_for } => format!("converged within {within:?}, stable for {stable_for:?}"),
+        Check::Live { timeout } => format!("live: every running node answers within {timeout:?}"),
+        Check::Churn { max_connects, max_resets, window, after } => {
+            format!("churn: at most {max_connects:?} connects / {max_resets:?} resets per pair in {window:?} after {after:?}")
+        }
+        Check::CounterChurn { counter, max, window, after } => {
+            format!("churn: `{counter}` grows by at most {max} per node in {window:?} after {after:?}")
+        }
+    }
+}
+
+/// Prints the JSON Schema of the suite format.
+pub fn schema() -> ExitCode {
+    eprintln!("error: the schema is not built yet");
+    ExitCode::Internal
+}

@@ -1,0 +1,72 @@
+//! `report.json` and `--junit` from a real run parse back and hold the
+//! measured values; `--repeat` counts failed runs.
+
+use std::process::Command;
+
+use quiesce::report::outcome::RunReport;
+
+use crate::common::{ping_suite, quiesce_bin, require_root};
+
+#[test]
+fn junit_and_report_json_hold_the_measured_values() {
+    require_root();
+    let dir = tempfile::tempdir().unwrap();
+    let steps = "  - await: converged\n    within: 10s\n";
+    let yaml = format!(
+        "name: reported\n{}checks:\n  - converged: {{ within: 10s, stable-for: 500ms }}\nvariants:\n  healthy: {{ expect: pass }}\n  wrongly-expected: {{ expect: fail }}\n",
+        ping_suite(2, steps)
+    );
+    let suite = dir.path().join("reported.yaml");
+    std::fs::write(&suite, yaml).unwrap();
+    let (junit, report) = (dir.path().join("junit.xml"), dir.path().join("report.json"));
+    let out = Command::new(quiesce_bin())
+        .arg("run")
+        .arg(&suite)
+        .args(["--repeat", "2", "--seed", "42", "--out"])
+        .arg(dir.path().join("out"))
+        .arg("--junit")
+        .arg(&junit)
+        .arg("--report")
+        .arg(&report)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "the expect-fail variant passed its checks, so the run fails:\n{stdout}");
+    assert!(stdout.contains("checks failed in 0 of 2 runs"), "{stdout}");
+
+    let parsed: RunReport = serde_json::from_str(&std::fs::read_to_string(&report).unwrap()).unwrap();
+    assert!(!parsed.met_expectation);
+    let variants = &parsed.suites[0].variants;
+    assert_eq!(variants.len(), 2);
+    let healthy = &variants[0];
+    assert_eq!((healthy.name.as_str(), healthy.runs_total, healthy.failed_runs), ("healthy", 2, 0));
+    assert!(healthy.met_expectation);
+    assert_eq!(healthy.seed, 42);
+    assert!(healthy.rerun.contains("--variant healthy --seed 42"), "{}", healthy.rerun);
+    let converged = &healthy.runs[0].checks[0];
+    assert_eq!(converged.check, "converged");
+    let measured = converged.measured.expect("time to converge is measured");
+    assert!((0.0..10.0).contains(&measured));
+    assert!(!variants[1].met_expectation);
+    // Each run folder has its own report.json.
+    assert!(healthy.runs[1].folder.join("report.json").exists());
+
+    let xml = std::fs::read_to_string(&junit).unwrap();
+    let doc = roxmltree::Document::parse(&xml).unwrap();
+    let cases: Vec<_> = doc.descendants().filter(|n| n.has_tag_name("testcase")).collect();
+    assert_eq!(cases.len(), 2, "one testcase per variant: {xml}");
+    assert_eq!(cases[0].attribute("name"), Some("healthy"));
+    assert_eq!(cases[0].attribute("classname"), Some("reported"));
+    assert!(cases[0].children().all(|c| !c.has_tag_name("failure")));
+    let failure = cases[1].children().find(|c| c.has_tag_name("failure")).expect("the missed variant fails");
+    assert!(failure.attribute("message").unwrap().contains("expected the checks to fail"), "{xml}");
+    let text = failure.text().unwrap_or_default();
+    assert!(text.contains("check converged passed: converged in") && text.contains("[measured "), "{text}");
+    assert!(text.contains("--- last lines of a.log ---"), "the failure quotes the node logs: {text}");
+    let props: Vec<(&str, &str)> = cases[1]
+        .descendants()
+        .filter(|n| n.has_tag_name("property"))
+        .map(|n| (n.attribute("name").unwrap(), n.attribute("value").unwrap()))
+        .collect();
+    assert!(props.contains(&("failed-runs", "0 of 2")), "{props:?}");
+}
