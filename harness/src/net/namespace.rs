@@ -10,10 +10,12 @@
 use std::fs::File;
 use std::io::{self, Write};
 use std::net::Ipv4Addr;
-use std::os::fd::{AsRawFd, OwnedFd};
+use std::os::fd::OwnedFd;
 
 use nix::sched::{unshare, CloneFlags};
-use tokio_tun::Tun;
+
+use super::ifconfig;
+use super::port::{Offload, Port};
 
 /// The interface name every node's TUN device has inside its namespace.
 pub const TUN_NAME: &str = "tun0";
@@ -23,7 +25,7 @@ pub struct NodeNamespace {
     /// The namespace, for `setns`.
     pub ns: OwnedFd,
     /// The TUN device's fd (the switch reads and writes it).
-    pub tun: Tun,
+    pub tun: Port,
     /// The namespace's inode number (`net:[INODE]`), for records.
     pub inode: u64,
 }
@@ -39,38 +41,38 @@ pub struct TunConfig {
     pub mtu: i32,
 }
 
-/// Creates a namespace on a fresh thread and returns its fds.
+/// Creates a namespace on a fresh thread and returns its fds; the TUN
+/// device has segmentation and checksum offload on.
 ///
-/// `runtime` is entered on that thread so that the TUN fd registers with it.
-pub fn create(config: TunConfig, runtime: &tokio::runtime::Handle) -> io::Result<NodeNamespace> {
-    let runtime = runtime.clone();
+/// `_runtime` is unused since the switch reads ports on its own threads;
+/// it stays for callers.
+pub fn create(config: TunConfig, _runtime: &tokio::runtime::Handle) -> io::Result<NodeNamespace> {
+    create_with(config, Offload::Tso)
+}
+
+/// Creates a namespace on a fresh thread, with the given offloads.
+pub fn create_with(config: TunConfig, offload: Offload) -> io::Result<NodeNamespace> {
     std::thread::Builder::new()
         .name("quiesce-netns".into())
-        .spawn(move || {
-            let _guard = runtime.enter();
-            create_here(config)
-        })?
+        .stack_size(256 * 1024)
+        .spawn(move || create_here(config, offload))?
         .join()
         .map_err(|_| io::Error::other("namespace thread panicked"))?
 }
 
-fn create_here(config: TunConfig) -> io::Result<NodeNamespace> {
+fn create_here(config: TunConfig, offload: Offload) -> io::Result<NodeNamespace> {
     unshare(CloneFlags::CLONE_NEWNET).map_err(io::Error::from)?;
     let ns: OwnedFd = File::open("/proc/thread-self/ns/net")?.into();
     let inode = nix::sys::stat::fstat(&ns).map_err(io::Error::from)?.st_ino;
-    set_up("lo")?;
+    ifconfig::set_up("lo")?;
     disable_ipv6()?;
-    let tun = Tun::builder()
-        .name(TUN_NAME)
-        .address(config.addr)
-        .netmask(config.netmask)
-        .mtu(config.mtu)
-        .close_on_exec()
-        .up()
-        .build()
-        .map_err(|e| io::Error::other(format!("creating {TUN_NAME}: {e}")))?
-        .pop()
-        .ok_or_else(|| io::Error::other("tokio-tun returned no queue"))?;
+    let tun = Port::open(TUN_NAME, offload).map_err(|e| io::Error::other(format!("creating {TUN_NAME}: {e}")))?;
+    let configure = || {
+        ifconfig::set_mtu(TUN_NAME, config.mtu)?;
+        ifconfig::set_ipv4(TUN_NAME, config.addr, config.netmask)?;
+        ifconfig::set_up(TUN_NAME)
+    };
+    configure().map_err(|e: io::Error| io::Error::other(format!("configuring {TUN_NAME}: {e}")))?;
     Ok(NodeNamespace { ns, tun, inode })
 }
 
@@ -83,30 +85,6 @@ fn disable_ipv6() -> io::Result<()> {
             // A kernel without IPv6 has nothing to turn off.
             Err(e) if e.kind() == io::ErrorKind::NotFound => {}
             Err(e) => return Err(e),
-        }
-    }
-    Ok(())
-}
-
-/// Sets IFF_UP on an interface of the calling thread's namespace.
-fn set_up(name: &str) -> io::Result<()> {
-    let sock = std::net::UdpSocket::bind("0.0.0.0:0").or_else(|_| {
-        // `lo` is down, so binding may still work; any AF_INET socket will do.
-        std::net::UdpSocket::bind("127.0.0.1:0")
-    })?;
-    let mut req: libc::ifreq = unsafe { std::mem::zeroed() };
-    for (dst, src) in req.ifr_name.iter_mut().zip(name.bytes()) {
-        *dst = src as libc::c_char;
-    }
-    // SAFETY: `req` is a valid ifreq with a NUL-terminated name; the ioctls
-    // read and write only that struct.
-    unsafe {
-        if libc::ioctl(sock.as_raw_fd(), libc::SIOCGIFFLAGS, &mut req) < 0 {
-            return Err(io::Error::last_os_error());
-        }
-        req.ifr_ifru.ifru_flags |= libc::IFF_UP as libc::c_short;
-        if libc::ioctl(sock.as_raw_fd(), libc::SIOCSIFFLAGS, &req) < 0 {
-            return Err(io::Error::last_os_error());
         }
     }
     Ok(())

@@ -1,29 +1,43 @@
 //! The switch: forwards IPv4 packets between the nodes' TUN devices,
 //! applying the links and the active fault rules.
 //!
-//! One reader task per node reads its TUN device and forwards each packet
-//! itself, so the common path (no fault active) takes no lock and makes no
-//! allocation: parse the header, check the link, count, write. When rules
-//! are active the verdict, and the queuing of a held packet, happen under
-//! one mutex, which is also held while a release flushes a hold queue: a
-//! packet that arrives during a release waits behind the queue, so released
-//! flows stay in order.
+//! One OS thread per port reads its TUN device (non-blocking reads until
+//! `EAGAIN`, then `poll`) and forwards each packet itself with a plain
+//! `write` to the destination's device, so the common path (no rule
+//! active, no capture) takes no lock and makes no allocation: parse the
+//! header, check the link, count, write. When rules are active the
+//! verdict, and the queuing of a held packet, happen under one mutex
+//! ([`faulted`]), which is also held while a release flushes a hold queue:
+//! a packet that arrives during a release waits behind the queue, so
+//! released flows stay in order.
+//!
+//! Ports made by [`super::namespace`] carry offloaded packets (see
+//! [`super::offload`]): TCP super-segments pass whole on the common path,
+//! and are counted as the segments they stand for. Fault rules always see
+//! wire packets: while rules are active, a super-segment that any rule
+//! could match is cut into its segments first and each gets its own
+//! verdict; one that no rule matches passes whole, which is exact because
+//! a rule that does not match a packet neither changes it nor draws a
+//! random number nor moves its rate clock.
+
+mod faulted;
+mod threads;
 
 use std::collections::HashMap;
+use std::io;
 use std::net::Ipv4Addr;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering::Relaxed};
 use std::sync::{Arc, Mutex, MutexGuard};
-use std::time::Duration;
 
-use quiesce_faults::{parse_ipv4, tcp_reset_for, Engine, PacketMeta, ParseError, Rule, RuleKey, Verdict};
+use quiesce_faults::{parse_ipv4, Engine, PacketMeta, ParseError, Rule, RuleKey};
 use rand::rngs::SmallRng;
 use rand::SeedableRng;
 use serde::Serialize;
-use tokio::task::JoinHandle;
-use tokio_tun::Tun;
 
 use super::counters::{PacketKind, PairCounters};
 use super::links::LinkMatrix;
+use super::offload::{complete_checksum, Segments, VnetHdr};
+use super::port::Port;
 use super::subnet::Subnet;
 
 /// A TCP connection attempt or reset seen by the switch.
@@ -68,14 +82,23 @@ struct Drops {
     write_errors: AtomicU64,
 }
 
+/// A packet a hold rule keeps until its release.
+struct Held {
+    to: usize,
+    hdr: VnetHdr,
+    packet: Box<[u8]>,
+}
+
 struct Faults {
     engine: Engine,
-    held: HashMap<RuleKey, Vec<(usize, Box<[u8]>)>>,
+    held: HashMap<RuleKey, Vec<Held>>,
     rng: SmallRng,
+    /// Where segments of a super-segment are cut into.
+    segment: Vec<u8>,
 }
 
 struct Shared {
-    ports: Vec<Arc<Tun>>,
+    ports: Vec<Port>,
     subnet: Subnet,
     links: LinkMatrix,
     faults: Mutex<Faults>,
@@ -86,34 +109,51 @@ struct Shared {
     capture: Option<super::capture::Capture>,
     /// Time zero for rate rules.
     epoch: std::time::Instant,
+    /// Where delayed packets wait.
+    runtime: tokio::runtime::Handle,
 }
 
-/// Handle to a running switch. Dropping it stops the reader tasks.
+/// Handle to a running switch. Dropping it stops and joins the port threads.
 pub struct Switch {
     shared: Arc<Shared>,
-    readers: Vec<JoinHandle<()>>,
+    readers: threads::Readers,
 }
 
 impl Switch {
-    /// Starts forwarding between `ports` (index = node), on the current
-    /// tokio runtime. `seed` seeds the random choices of fault rules.
-    pub fn start(
-        ports: Vec<Tun>,
+    /// Starts forwarding between `ports` (index = node), one thread per
+    /// port; delayed packets wait on the current tokio runtime. `seed`
+    /// seeds the random choices of fault rules. Panics if the threads
+    /// cannot be started: see [`Switch::try_start`].
+    pub fn start<P: Into<Port>>(
+        ports: Vec<P>,
         subnet: Subnet,
         links: LinkMatrix,
         seed: u64,
         capture: Option<super::capture::Capture>,
     ) -> (Switch, tokio::sync::mpsc::UnboundedReceiver<ConnEvent>) {
+        Switch::try_start(ports, subnet, links, seed, capture)
+            .unwrap_or_else(|e| panic!("starting the switch threads: {e}"))
+    }
+
+    /// [`Switch::start`], failing if the OS refuses a thread or an eventfd.
+    pub fn try_start<P: Into<Port>>(
+        ports: Vec<P>,
+        subnet: Subnet,
+        links: LinkMatrix,
+        seed: u64,
+        capture: Option<super::capture::Capture>,
+    ) -> io::Result<(Switch, tokio::sync::mpsc::UnboundedReceiver<ConnEvent>)> {
         let nodes = ports.len();
         let (connections, conn_rx) = tokio::sync::mpsc::unbounded_channel();
         let shared = Arc::new(Shared {
-            ports: ports.into_iter().map(Arc::new).collect(),
+            ports: ports.into_iter().map(Into::into).collect(),
             subnet,
             links,
             faults: Mutex::new(Faults {
                 engine: Engine::new(),
                 held: HashMap::new(),
                 rng: SmallRng::seed_from_u64(seed),
+                segment: Vec::new(),
             }),
             active: AtomicBool::new(false),
             counters: PairCounters::new(nodes),
@@ -121,9 +161,10 @@ impl Switch {
             connections,
             capture,
             epoch: std::time::Instant::now(),
+            runtime: tokio::runtime::Handle::current(),
         });
-        let readers = (0..nodes).map(|i| tokio::spawn(read_loop(shared.clone(), i))).collect();
-        (Switch { shared, readers }, conn_rx)
+        let readers = threads::Readers::spawn(&shared)?;
+        Ok((Switch { shared, readers }, conn_rx))
     }
 
     /// Adds a fault rule after the existing ones.
@@ -189,23 +230,7 @@ impl Switch {
 
 impl Drop for Switch {
     fn drop(&mut self) {
-        for r in &self.readers {
-            r.abort();
-        }
-    }
-}
-
-async fn read_loop(shared: Arc<Shared>, node: usize) {
-    let port = shared.ports[node].clone();
-    let mut buf = vec![0u8; 65536];
-    loop {
-        match port.recv(&mut buf).await {
-            Ok(len) => shared.forward(node, &buf[..len]),
-            Err(e) => {
-                tracing::warn!(node, error = %e, "switch port read failed; port closed");
-                return;
-            }
-        }
+        self.readers.stop();
     }
 }
 
@@ -219,7 +244,12 @@ impl Shared {
         self.subnet.index_of(addr, self.ports.len()).map(|i| i as u16)
     }
 
-    fn forward(self: &Arc<Self>, from: usize, packet: &[u8]) {
+    /// Forwards one frame read from `from`'s port.
+    fn forward(self: &Arc<Self>, from: usize, frame: &[u8]) {
+        let Some((hdr, packet)) = self.ports[from].split(frame) else {
+            self.drops.malformed.fetch_add(1, Relaxed);
+            return;
+        };
         let meta = match parse_ipv4(packet, |a| self.node_of(a)) {
             Ok(meta) => meta,
             Err(e) => return self.count_parse_error(e),
@@ -233,43 +263,31 @@ impl Shared {
             self.drops.unlinked.fetch_add(1, Relaxed);
             return;
         }
+        let segments = hdr.tcp4_segment_size().and_then(|mss| Segments::new(packet, mss));
         let kind = kind_of(&meta);
-        self.counters.record(from, to, packet.len(), kind);
+        self.count(from, to, packet.len(), kind, segments.as_ref());
         if kind.syn || kind.rst {
             let event = ConnEvent { at: std::time::Instant::now(), from, to, syn: kind.syn, rst: kind.rst };
             // The receiver goes only when the run is over.
             let _ = self.connections.send(event);
         }
-        if !self.active.load(Relaxed) {
-            return self.write(to, packet);
+        if !self.active.load(Relaxed) && self.capture.is_none() {
+            return self.write(to, &hdr, packet);
         }
-        let mut f = self.lock();
-        let f = &mut *f;
-        let now = self.epoch.elapsed();
-        match f.engine.verdict(&meta, packet.len(), now, &mut f.rng) {
-            Verdict::Deliver { delay, copies } if delay.is_zero() => {
-                for _ in 0..copies {
-                    self.write(to, packet);
+        self.forward_faulted(from, to, &meta, hdr, packet, segments);
+    }
+
+    /// Counts a packet, or the segments a super-segment stands for (only
+    /// the last of which carries FIN).
+    fn count(&self, from: usize, to: usize, len: usize, kind: PacketKind, segments: Option<&Segments<'_>>) {
+        match segments {
+            Some(s) if s.count() > 1 => {
+                for i in 0..s.count() - 1 {
+                    self.counters.record(from, to, s.len_of(i), PacketKind::default());
                 }
+                self.counters.record(from, to, s.len_of(s.count() - 1), kind);
             }
-            Verdict::Deliver { delay, copies } => {
-                for _ in 0..copies {
-                    self.delay(to, packet, delay);
-                }
-            }
-            Verdict::Drop { .. } => {
-                self.drops.faults.fetch_add(1, Relaxed);
-            }
-            Verdict::Hold { rule } => {
-                f.held.entry(rule).or_default().push((to, packet.into()));
-            }
-            Verdict::Reject { .. } => {
-                self.drops.faults.fetch_add(1, Relaxed);
-                let mut reset = Vec::with_capacity(40);
-                if tcp_reset_for(packet, &mut reset) {
-                    self.write(from, &reset);
-                }
-            }
+            _ => self.counters.record(from, to, len, kind),
         }
     }
 
@@ -281,27 +299,49 @@ impl Shared {
         counter.fetch_add(1, Relaxed);
     }
 
-    fn delay(self: &Arc<Self>, to: usize, packet: &[u8], by: Duration) {
-        let shared = self.clone();
-        let packet: Box<[u8]> = packet.into();
-        tokio::spawn(async move {
-            tokio::time::sleep(by).await;
-            shared.write(to, &packet);
-        });
-    }
-
     fn flush(&self, f: &mut Faults, key: RuleKey) {
-        for (to, packet) in f.held.remove(&key).unwrap_or_default() {
-            self.write(to, &packet);
+        for held in f.held.remove(&key).unwrap_or_default() {
+            self.write(held.to, &held.hdr, &held.packet);
         }
     }
 
-    fn write(&self, to: usize, packet: &[u8]) {
-        if let Some(capture) = &self.capture {
-            capture.record(packet);
+    /// Writes a packet to `to`'s port (and the capture).
+    fn write(&self, to: usize, hdr: &VnetHdr, packet: &[u8]) {
+        let port = &self.ports[to];
+        if !port.has_vnet_hdr() && !hdr.is_plain() {
+            return self.write_finished(to, hdr, packet);
         }
-        if self.ports[to].try_send(packet).is_err() {
+        if let Some(capture) = &self.capture {
+            match hdr.needs_csum() {
+                false => capture.record(packet),
+                true => {
+                    let mut copy = packet.to_vec();
+                    complete_checksum(&mut copy, hdr);
+                    capture.record(&copy);
+                }
+            }
+        }
+        if port.write(hdr, packet).is_err() {
             self.drops.write_errors.fetch_add(1, Relaxed);
+        }
+    }
+
+    /// Writes an offloaded packet to a port that takes only plain ones:
+    /// cut into segments, or with its checksum filled in.
+    fn write_finished(&self, to: usize, hdr: &VnetHdr, packet: &[u8]) {
+        let mut plain = Vec::with_capacity(packet.len());
+        match hdr.tcp4_segment_size().and_then(|mss| Segments::new(packet, mss)) {
+            Some(segments) => {
+                for i in 0..segments.count() {
+                    segments.write(i, &mut plain);
+                    self.write(to, &VnetHdr::NONE, &plain);
+                }
+            }
+            None => {
+                plain.extend_from_slice(packet);
+                complete_checksum(&mut plain, hdr);
+                self.write(to, &VnetHdr::NONE, &plain);
+            }
         }
     }
 }
