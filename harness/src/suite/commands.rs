@@ -9,7 +9,7 @@ use super::raw_steps::RawStep;
 use super::steps::StepCx;
 
 /// The methods `http` may use.
-const METHODS: [&str; 6] = ["GET", "POST", "PUT", "DELETE", "PATCH", "HEAD"];
+pub const METHODS: [&str; 6] = ["GET", "POST", "PUT", "DELETE", "PATCH", "HEAD"];
 
 impl StepCx<'_, '_> {
     /// `exec: [ARGV...]` with `on`, `wait`, `timeout`, `check`.

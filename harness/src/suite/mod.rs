@@ -9,6 +9,9 @@
 //! [`locate`] maps each path back to a line and column for [`SuiteError`]'s
 //! rustc-style rendering (see [`error`]). Nothing but reading the file does
 //! I/O.
+//!
+//! [`schema`] derives the JSON Schema of the format from the raw types,
+//! for editors (`quiesce schema`, committed at `docs/suite.schema.json`).
 
 mod checker;
 mod checks;
@@ -22,6 +25,7 @@ mod points;
 pub mod rate;
 mod raw;
 mod raw_steps;
+pub mod schema;
 mod steps;
 pub mod template;
 mod validate;

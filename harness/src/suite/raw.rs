@@ -6,6 +6,10 @@
 //! "one name or a list" is [`Names`] with its own visitor. Scalars that need
 //! checking (durations, node names) stay strings; [`super::validate`] parses
 //! them and points at them by path. Steps are in [`super::raw_steps`].
+//!
+//! The types also derive the JSON Schema ([`super::schema`]): their doc
+//! comments are its descriptions, so they are written for suite authors, and
+//! `#[schemars(...)]` says what a string or [`Names`] holds.
 
 use std::fmt;
 use std::marker::PhantomData;
@@ -13,112 +17,162 @@ use std::marker::PhantomData;
 use serde::de::{self, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde::Deserialize;
 
+use super::schema;
+
 pub use super::raw_steps::RawStep;
 
-/// The whole file.
-#[derive(Debug, Deserialize)]
+/// A quiesce suite: the peers to run, how to read their state, the network
+/// between them, a script of faults and waits, and checks. See
+/// docs/suite-format.md.
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
+#[schemars(rename = "Suite")]
 pub struct RawSuite {
-    /// `name:`
+    /// The suite's name (default: the file name without `.yaml`); run folders
+    /// are `target/quiesce/<name>/<variant>/<n>/`.
     pub name: Option<String>,
-    /// `about:`
+    /// What the suite shows, for people.
     pub about: Option<String>,
-    /// `seed:`
+    /// Seeds every random choice of the run (default `1`).
     pub seed: Option<u64>,
-    /// `subnet:` as written, e.g. `10.77.0.0/16`.
+    /// The run's addresses (default `10.77.0.0/16`); node i (from 0, in file
+    /// order) gets the i+1-th address.
+    #[schemars(with = "Option<schema::Subnet>")]
     pub subnet: Option<String>,
-    /// `programs:`
+    /// How to run and observe each kind of peer: program name to program.
     pub programs: Map<RawProgram>,
-    /// `nodes:` node name to program name, in file order.
+    /// Node name to program name, in order.
+    #[schemars(with = "schema::Nodes")]
     pub nodes: Map<String>,
-    /// `links:`
+    /// Which node pairs can exchange packets (default: every pair); each `a-b`
+    /// or `[a, b]`.
+    #[schemars(with = "Option<Vec<schema::Link>>")]
     pub links: Option<Vec<Names>>,
-    /// `variants:`; a variant with no body is `None`.
+    /// Runs of the same script with different values: variant name to
+    /// `KEY: VALUE` (for `{variant.KEY}`) and `expect` (default: one variant
+    /// `default`, expect `pass`).
+    #[schemars(with = "Option<schema::Variants>")]
     pub variants: Option<Map<Option<Map<String>>>>,
-    /// `steps:`
+    /// The script: each step is a map with exactly one action key, plus that
+    /// action's modifiers.
     pub steps: Option<Vec<RawStep>>,
-    /// `checks:`
+    /// What must hold after the script: each a one-key map, or the bare name
+    /// for its defaults.
     pub checks: Option<Vec<RawCheck>>,
 }
 
-/// One entry of `programs:`.
-#[derive(Debug, Deserialize)]
+/// How to run and observe one kind of peer.
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
+#[schemars(rename = "Program")]
 pub struct RawProgram {
-    /// argv templates.
+    /// argv of the peer; each element is a template (`{name}`, `{addr}`,
+    /// `{peers}`, `{index}`, `{variant.KEY}`, `{addr:NODE}`).
+    #[schemars(with = "schema::Argv")]
     pub command: Vec<String>,
-    /// Environment templates.
+    /// Extra environment; values are templates. Every node also gets
+    /// `QUIESCE_NODE`, `QUIESCE_ADDR`, `QUIESCE_INDEX`, `QUIESCE_SUBNET`.
+    #[schemars(with = "Option<schema::Env>")]
     pub env: Option<Map<String>>,
-    /// `probe:`
+    /// How to read a node's state as JSON: `{ http: URL, timeout: 2s }` or
+    /// `{ command: [ARGV...], timeout: 2s }`.
     pub probe: Option<RawProbe>,
-    /// `view:` jq expression.
+    /// A jq expression that turns the probe's JSON into the node's view, which
+    /// convergence compares (default: the whole probe result).
     pub view: Option<String>,
-    /// `grace:` duration.
+    /// Time between TERM and KILL when the harness stops a node (default
+    /// `3s`).
+    #[schemars(with = "Option<schema::Duration>")]
     pub grace: Option<String>,
-    /// `points:` breakpoint names.
+    /// The breakpoints the program has; when given, steps may only name these
+    /// points on its nodes.
+    #[schemars(with = "Option<schema::Points>")]
     pub points: Option<Vec<String>>,
 }
 
-/// `probe: { http: URL }` or `probe: { command: [...] }`, with `timeout:`.
-#[derive(Debug, Deserialize)]
+/// How to read a node's state as JSON, run inside the node's namespace:
+/// `{ http: URL }` or `{ command: [ARGV...] }`, with `timeout`.
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
+#[schemars(
+    rename = "Probe",
+    extend("oneOf" = [{ "required": ["http"] }, { "required": ["command"] }])
+)]
 pub struct RawProbe {
-    /// URL template.
+    /// A URL template to GET (`127.0.0.1` is the node's own loopback).
     pub http: Option<String>,
-    /// argv templates.
+    /// argv templates of a command whose stdout is the JSON state.
+    #[schemars(with = "Option<schema::Argv>")]
     pub command: Option<Vec<String>>,
-    /// Duration.
+    /// How long a probe may take (default `2s`); a node that does not answer
+    /// in time is "not answering".
+    #[schemars(with = "Option<schema::Duration>")]
     pub timeout: Option<String>,
 }
 
-/// The body of a `converged` check.
-#[derive(Debug, Default, Deserialize)]
+/// All views are equal and stay equal for `stable-for`, within `within` of the
+/// check's start.
+#[derive(Debug, Default, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
+#[schemars(rename = "ConvergedCheck")]
 pub struct RawConverged {
-    /// Duration.
+    /// Deadline from the check's start (default `60s`).
+    #[schemars(with = "Option<schema::Duration>")]
     pub within: Option<String>,
-    /// Duration.
+    /// How long the views must stay equal (default `3s`).
+    #[schemars(with = "Option<schema::Duration>")]
     pub stable_for: Option<String>,
 }
 
-/// The body of a `live` check.
-#[derive(Debug, Default, Deserialize)]
+/// Every running node answers its probe within `timeout`.
+#[derive(Debug, Default, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
+#[schemars(rename = "LiveCheck")]
 pub struct RawLive {
-    /// Duration.
+    /// How long each probe may take (default `2s`).
+    #[schemars(with = "Option<schema::Duration>")]
     pub timeout: Option<String>,
 }
 
 /// The body of a `churn` check: switch counters (`max-connects`,
 /// `max-resets`) or a probe counter (`counter`, `max`).
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
+#[schemars(rename = "ChurnCheck", transform = schema::churn_rules)]
 pub struct RawChurn {
-    /// SYNs per directed pair.
+    /// At most this many TCP connection attempts (SYNs) per directed node pair
+    /// in the window.
     pub max_connects: Option<u64>,
-    /// RSTs per directed pair.
+    /// At most this many RSTs per directed node pair in the window.
     pub max_resets: Option<u64>,
-    /// jq expression yielding a number.
+    /// A jq expression over each node's probe result that yields a number;
+    /// needs `max`.
     pub counter: Option<String>,
-    /// Largest increase of `counter`.
+    /// The largest increase of `counter` allowed on each node in the window.
     pub max: Option<u64>,
-    /// Duration.
+    /// The window's length (default `30s`, not `0s`).
+    #[schemars(with = "Option<schema::Duration>")]
     pub window: Option<String>,
-    /// `steps` or `heal`.
+    /// Where the window starts: `steps` (when the last step ended, the
+    /// default) or `heal` (when the last `heal` or `release` step ended).
+    #[schemars(with = "Option<schema::ChurnAfter>")]
     pub after: Option<String>,
 }
 
-/// One item of `checks:`: a single-key map, or a bare name for the defaults.
-#[derive(Debug, Default, Deserialize)]
+/// A check with its settings: a map with one key.
+#[derive(Debug, Default, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
+#[schemars(rename = "CheckMap", extend("minProperties" = 1, "maxProperties" = 1))]
 pub struct RawCheckMap {
-    /// `converged:`
+    /// All views are equal and stay equal for `stable-for` (default `3s`),
+    /// within `within` (default `60s`).
     #[serde(default, deserialize_with = "present")]
     pub converged: Option<RawConverged>,
-    /// `live:`
+    /// Every running node answers its probe within `timeout` (default `2s`).
     #[serde(default, deserialize_with = "present")]
     pub live: Option<RawLive>,
-    /// `churn:`
+    /// Bounds reconnection churn in a window: switch counts (`max-connects`,
+    /// `max-resets`) or a probe `counter` with `max`.
     #[serde(default, deserialize_with = "present")]
     pub churn: Option<RawChurn>,
 }

@@ -12,136 +12,201 @@ use serde::de::{self, value::MapAccessDeserializer, Deserializer, MapAccess, Seq
 use serde::Deserialize;
 
 use super::raw::{present, Map, Names};
+use super::schema;
 
 /// One step: exactly one action key, plus that action's modifiers.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
+#[schemars(rename = "Step", transform = schema::step_rules)]
 pub struct RawStep {
-    /// `sleep: DURATION`
+    /// Waits, observing the nodes.
+    #[schemars(with = "Option<schema::Duration>")]
     pub sleep: Option<String>,
-    /// `await: converged|diverged|{hit, nodes}|{up}`
+    /// Waits until the condition holds: `converged`, `diverged`,
+    /// `{ hit: POINT, nodes: TARGETS }` or `{ up: TARGETS }`; modifier
+    /// `within`.
     #[serde(rename = "await")]
     pub await_: Option<RawAwait>,
-    /// `within:` (await)
+    /// With `await`: the deadline (default `60s`); not holding by then fails
+    /// the run.
+    #[schemars(with = "Option<schema::Duration>")]
     pub within: Option<String>,
-    /// `pause: TARGETS`
+    /// SIGSTOP each node's process group.
+    #[schemars(with = "Option<schema::Targets>")]
     pub pause: Option<Names>,
-    /// `resume: TARGETS`
+    /// SIGCONT each node's process group.
+    #[schemars(with = "Option<schema::Targets>")]
     pub resume: Option<Names>,
-    /// `kill: TARGETS`
+    /// Signals the nodes (`signal`, default `KILL`) and reaps them.
+    #[schemars(with = "Option<schema::Targets>")]
     pub kill: Option<Names>,
-    /// `signal: TARGETS` (an action), or with `kill`, the signal's name.
+    /// Action: sends the signal `name` to the nodes and goes on. With `kill`:
+    /// the signal's name (e.g. `TERM`).
+    #[schemars(with = "Option<schema::Targets>")]
     pub signal: Option<Names>,
-    /// `name:` (signal)
+    /// With `signal`: the signal to send (required), any case, with or without
+    /// `SIG`.
+    #[schemars(with = "Option<schema::Signal>")]
     pub name: Option<String>,
-    /// `start: TARGETS`
+    /// Starts stopped nodes: a new incarnation, same name and address.
+    #[schemars(with = "Option<schema::Targets>")]
     pub start: Option<Names>,
-    /// `restart: TARGETS`
+    /// Stops (TERM, grace, KILL) then starts the nodes.
+    #[schemars(with = "Option<schema::Targets>")]
     pub restart: Option<Names>,
-    /// `partition: [GROUP, ...]` or `partition: {from, to}`
+    /// Groups `[[a, b], [c]]` (at least two; each a name, a list or a target
+    /// word) that cannot reach each other, or a one-way cut `{ from, to }`;
+    /// modifier `id`.
     pub partition: Option<RawPartition>,
-    /// `heal: all|ID|[IDS]`
+    /// Ends network faults: `all`, an id, or a list of ids.
+    #[schemars(with = "Option<schema::FaultIds>")]
     pub heal: Option<Names>,
-    /// `drop: FLOW`
+    /// Drops the flow's packets; modifiers `probability`, `count`, `id`.
     #[serde(default, deserialize_with = "present")]
     pub drop: Option<RawFlow>,
-    /// `probability:` (drop, duplicate, reorder)
+    /// With `drop`, `duplicate` (default `1.0`) or `reorder` (default `0.5`):
+    /// the share of packets affected.
+    #[schemars(with = "Option<schema::Probability>")]
     pub probability: Option<f64>,
-    /// `count:` (drop)
+    /// With `drop`: how many packets to drop before letting the flow through
+    /// (default unlimited).
+    #[schemars(extend("minimum" = 1))]
     pub count: Option<i64>,
-    /// `stall: FLOW`
+    /// Holds the flow's packets in the switch until `release` or `heal`;
+    /// modifier `id`.
     #[serde(default, deserialize_with = "present")]
     pub stall: Option<RawFlow>,
-    /// `release: all|ID|[IDS]`
+    /// Delivers a stall's held packets in order and ends it: `all`, a stall
+    /// id, or a list of them.
+    #[schemars(with = "Option<schema::FaultIds>")]
     pub release: Option<Names>,
-    /// `delay: FLOW`
+    /// Delays the flow's packets by `by` plus a uniform random part of
+    /// `jitter`; modifiers `by`, `jitter`, `id`.
     #[serde(default, deserialize_with = "present")]
     pub delay: Option<RawFlow>,
-    /// `by:` (delay)
+    /// With `delay`: the delay (required).
+    #[schemars(with = "Option<schema::Duration>")]
     pub by: Option<String>,
-    /// `jitter:` (delay)
+    /// With `delay`: the random extra delay (default `0s`).
+    #[schemars(with = "Option<schema::Duration>")]
     pub jitter: Option<String>,
-    /// `duplicate: FLOW`
+    /// Delivers that share of the flow's packets twice; modifiers
+    /// `probability`, `id`.
     #[serde(default, deserialize_with = "present")]
     pub duplicate: Option<RawFlow>,
-    /// `reorder: FLOW`
+    /// Holds that share of the flow's packets back by `gap`, so later ones
+    /// overtake them; modifiers `probability`, `gap`, `id`.
     #[serde(default, deserialize_with = "present")]
     pub reorder: Option<RawFlow>,
-    /// `gap:` (reorder)
+    /// With `reorder`: how long packets are held back (default `10ms`).
+    #[schemars(with = "Option<schema::Duration>")]
     pub gap: Option<String>,
-    /// `rate: FLOW`
+    /// Paces the flow to `limit` bits per second; modifiers `limit`, `id`.
     #[serde(default, deserialize_with = "present")]
     pub rate: Option<RawFlow>,
-    /// `limit:` (rate), e.g. `1mbit`.
+    /// With `rate`: the rate (required), e.g. `1mbit`.
+    #[schemars(with = "Option<schema::Rate>")]
     pub limit: Option<String>,
-    /// `reject: FLOW`
+    /// Answers the flow's TCP packets with RST (other protocols are dropped);
+    /// modifier `id`.
     #[serde(default, deserialize_with = "present")]
     pub reject: Option<RawFlow>,
-    /// `id:` (every network fault)
+    /// With a network fault: its id for `heal` and `release` (default: the
+    /// action and the step's number, e.g. `partition-2`).
+    #[schemars(with = "Option<schema::FaultId>")]
     pub id: Option<String>,
-    /// `breakpoint: {nodes, point, match, action}`
+    /// Arms a code point in instrumented peers.
     pub breakpoint: Option<RawBreakpoint>,
-    /// `continue: {nodes, point}`
+    /// Releases the callers held at the point; it stays armed.
     #[serde(rename = "continue")]
     pub continue_: Option<RawPointRef>,
-    /// `disarm: {nodes, point}`
+    /// Disarms the point and releases its callers.
     pub disarm: Option<RawPointRef>,
-    /// `exec: [ARGV...]`
+    /// Runs the command (argv templates) inside each node's namespace;
+    /// modifiers `on` (required), `wait`, `timeout`, `check`.
+    #[schemars(with = "Option<schema::Argv>")]
     pub exec: Option<Vec<String>>,
-    /// `http: URL`
+    /// Sends an HTTP request from inside each node's namespace; modifiers `on`
+    /// (required), `method`, `body`, `expect`, `timeout`.
+    #[schemars(with = "Option<schema::HttpUrl>")]
     pub http: Option<String>,
-    /// `on:` (exec, http)
+    /// With `exec` or `http`: the nodes to run it on (required).
+    #[schemars(with = "Option<schema::Targets>")]
     pub on: Option<Names>,
-    /// `wait:` (exec)
+    /// With `exec`: wait for the command (default `true`); `false` starts it
+    /// and goes on.
     pub wait: Option<bool>,
-    /// `timeout:` (exec, http)
+    /// With `exec` (default `60s`) or `http` (default `10s`): running out
+    /// fails the run.
+    #[schemars(with = "Option<schema::Duration>")]
     pub timeout: Option<String>,
-    /// `check:` (exec)
+    /// With `exec`: a non-zero exit fails the run (default `true`).
     pub check: Option<bool>,
-    /// `method:` (http)
+    /// With `http`: the method (default `GET`), any case.
+    #[schemars(with = "Option<schema::Method>")]
     pub method: Option<String>,
-    /// `body:` (http)
+    /// With `http`: the request body, a template (default none).
     pub body: Option<String>,
-    /// `expect:` (http), a status code.
+    /// With `http`: the status expected (default any 2xx).
+    #[schemars(extend("minimum" = 100, "maximum" = 599))]
     pub expect: Option<i64>,
 }
 
-/// `{ from, to, proto, port }`, every field optional.
-#[derive(Debug, Default, Deserialize)]
+/// The packets a fault applies to; every key is optional and `{}` is every
+/// packet.
+#[derive(Debug, Default, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
+#[schemars(
+    rename = "Flow",
+    extend("not" = { "properties": { "proto": { "const": "icmp" } }, "required": ["proto", "port"] })
+)]
 pub struct RawFlow {
     /// Source nodes.
+    #[schemars(with = "Option<schema::Targets>")]
     pub from: Option<Names>,
     /// Destination nodes.
+    #[schemars(with = "Option<schema::Targets>")]
     pub to: Option<Names>,
     /// `tcp`, `udp` or `icmp`.
+    #[schemars(with = "Option<schema::Proto>")]
     pub proto: Option<String>,
-    /// 1..=65535, checked by validation.
+    /// Matches the source or the destination port (not with `icmp`).
+    #[schemars(extend("minimum" = 1, "maximum" = 65535))]
     pub port: Option<i64>,
 }
 
-/// `breakpoint: { nodes, point, match, action }`.
-#[derive(Debug, Default, Deserialize)]
+/// Arms a point: `{ nodes, point, match, action }`.
+#[derive(Debug, Default, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
+#[schemars(rename = "Breakpoint", extend("required" = ["nodes", "point"]))]
 pub struct RawBreakpoint {
-    /// Targets (required, checked by validation).
+    /// Where to arm it (required).
+    #[schemars(with = "Option<schema::Targets>")]
     pub nodes: Option<Names>,
-    /// The point (required, checked by validation).
+    /// The point to arm (required).
+    #[schemars(with = "Option<schema::Point>")]
     pub point: Option<String>,
-    /// Labels a hit must carry; scalars, kept as written.
+    /// Labels a hit must carry, with equal values (default: every hit
+    /// matches).
     #[serde(rename = "match")]
+    #[schemars(with = "Option<schema::Labels>")]
     pub matcher: Option<Map<String>>,
-    /// `pause` or `skip`.
+    /// `pause` (the default) holds the caller until `continue` or `disarm`;
+    /// `skip` tells it to drop this message and go on.
+    #[schemars(with = "Option<schema::BreakAction>")]
     pub action: Option<String>,
 }
 
-/// `continue: { nodes, point }` and `disarm: { nodes, point }`.
-#[derive(Debug, Default, Deserialize)]
+/// A point on some nodes: `{ nodes, point }`.
+#[derive(Debug, Default, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
+#[schemars(rename = "PointRef", extend("required" = ["nodes", "point"]))]
 pub struct RawPointRef {
-    /// Targets (required, checked by validation).
+    /// The nodes (required).
+    #[schemars(with = "Option<schema::Targets>")]
     pub nodes: Option<Names>,
-    /// The point (required, checked by validation).
+    /// The point (required); an earlier `breakpoint` step must arm it.
+    #[schemars(with = "Option<schema::Point>")]
     pub point: Option<String>,
 }
 
@@ -154,13 +219,19 @@ pub enum RawPartition {
     OneWay(RawOneWay),
 }
 
-/// `partition: { from: A, to: B }`.
-#[derive(Debug, Default, Deserialize)]
+/// A one-way cut: `from` cannot reach `to`, `to` still reaches `from`.
+#[derive(Debug, Default, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
+#[schemars(
+    rename = "OneWayPartition",
+    extend("required" = ["from", "to"])
+)]
 pub struct RawOneWay {
-    /// The senders cut off (required, checked by validation).
+    /// The senders cut off (required).
+    #[schemars(with = "Option<schema::Targets>")]
     pub from: Option<Names>,
-    /// The receivers they cannot reach (required, checked by validation).
+    /// The receivers they cannot reach (required).
+    #[schemars(with = "Option<schema::Targets>")]
     pub to: Option<Names>,
 }
 
@@ -202,14 +273,25 @@ pub enum RawAwait {
 }
 
 /// `await: { hit: POINT, nodes: TARGETS }` or `await: { up: TARGETS }`.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
+#[schemars(
+    rename = "AwaitMap",
+    extend("oneOf" = [
+        { "required": ["hit", "nodes"], "not": { "required": ["up"] } },
+        { "required": ["up"], "not": { "anyOf": [{ "required": ["hit"] }, { "required": ["nodes"] }] } }
+    ])
+)]
 pub struct RawAwaitMap {
-    /// The point.
+    /// Holds when each of `nodes` has reported a hit of this point since it
+    /// was last armed.
+    #[schemars(with = "Option<schema::Point>")]
     pub hit: Option<String>,
-    /// The nodes (with `hit`).
+    /// With `hit`: the nodes (required).
+    #[schemars(with = "Option<schema::Targets>")]
     pub nodes: Option<Names>,
-    /// The nodes that must answer.
+    /// Holds when each of these nodes answers its probe.
+    #[schemars(with = "Option<schema::Targets>")]
     pub up: Option<Names>,
 }
 

@@ -51,7 +51,7 @@ pub const FAULTS: [&str; 8] = ["partition", "drop", "stall", "delay", "duplicate
 
 /// Modifier keys and the actions they go with. `signal` is also an action;
 /// it is a modifier only in a step with `kill`.
-const MODIFIERS: [(&str, &[&str]); 17] = [
+pub const MODIFIERS: [(&str, &[&str]); 17] = [
     ("within", &["await"]),
     ("signal", &["kill"]),
     ("name", &["signal"]),
