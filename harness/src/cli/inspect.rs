@@ -117,8 +117,17 @@ fn check_text(check: &Check) -> String {
     }
 }
 
-/// Prints the JSON Schema of the suite format.
+/// `quiesce schema`: the JSON Schema of the suite format (committed as
+/// docs/suite.schema.json; harness/tests/suite_keys.rs checks they match).
 pub fn schema() -> ExitCode {
-    eprintln!("error: the schema is not built yet");
-    ExitCode::Internal
+    match serde_json::to_string_pretty(&crate::suite::schema::json_schema()) {
+        Ok(text) => {
+            println!("{text}");
+            ExitCode::Ok
+        }
+        Err(e) => {
+            eprintln!("error: cannot print the schema: {e}");
+            ExitCode::Internal
+        }
+    }
 }
