@@ -8,8 +8,10 @@
 //! (stopping cleanly on SIGTERM/SIGINT).
 #![warn(missing_docs)]
 
+pub mod alias;
 pub mod args;
 pub mod echo;
 pub mod ping;
+pub mod rpc;
 pub mod shutdown;
 pub mod status_http;

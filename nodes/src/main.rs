@@ -12,7 +12,7 @@ use std::process::ExitCode;
 
 use anyhow::Context;
 use clap::{Parser, Subcommand};
-use quiesce_nodes::{ping, shutdown::Shutdown};
+use quiesce_nodes::{alias, ping, rpc, shutdown::Shutdown};
 
 #[derive(Debug, Parser)]
 #[command(name = "quiesce-node", version, about = "Reference peers for quiesce")]
@@ -23,8 +23,12 @@ struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Mode {
+    /// A consul-like agent with alias checks (consul #5876 rules).
+    Alias(alias::AliasArgs),
     /// UDP ping/pong with every peer, a TCP echo listener and GET /status.
     Ping(ping::PingArgs),
+    /// Storage peers and a client querying them all (Tahoe-LAFS #502 rules).
+    Rpc(rpc::RpcArgs),
 }
 
 fn main() -> ExitCode {
@@ -50,7 +54,9 @@ fn run(mode: Mode) -> anyhow::Result<()> {
             eprintln!("quiesce-node: {signal} received, stopping");
         };
         match mode {
+            Mode::Alias(args) => alias::run(args, stopped).await?,
             Mode::Ping(args) => ping::run(args, stopped).await?,
+            Mode::Rpc(args) => rpc::run(args, stopped).await?,
         }
         Ok(())
     })
