@@ -2,7 +2,7 @@
 CARGO ?= cargo
 QUIESCE := target/debug/quiesce
 
-.PHONY: all build demo test unit integration suites check lint clean
+.PHONY: all build demo test unit integration suites check lint clean bench
 
 all: build
 
@@ -25,6 +25,14 @@ suites: build
 ## check: validate every suite without running it (no root needed)
 check: build
 	$(QUIESCE) check suites/*.yaml
+
+## bench: the switch against a veth pair, one table (as root; installs
+## iperf3 and sockperf if missing; see BENCHMARKS.md)
+bench:
+	@command -v iperf3 >/dev/null && command -v sockperf >/dev/null || \
+		{ apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq iperf3 sockperf; }
+	$(CARGO) build --release --workspace --bins
+	target/release/quiesce-bench --out target/bench-table.md
 
 lint:
 	$(CARGO) clippy --workspace --all-targets -- -D warnings

@@ -5,6 +5,7 @@
 //! [`suite`] drives faults and awaits convergence; [`run`] executes it.
 #![warn(missing_docs)]
 
+pub mod bench;
 pub mod suite;
 pub mod view;
 pub mod cluster;

@@ -109,6 +109,9 @@ struct Shared {
     capture: Option<super::capture::Capture>,
     /// Time zero for rate rules.
     epoch: std::time::Instant,
+    /// When a rule last dropped or rejected a packet: nanoseconds since
+    /// `epoch`, plus one (0 = never).
+    last_fault_drop: AtomicU64,
     /// Where delayed packets wait.
     runtime: tokio::runtime::Handle,
 }
@@ -161,6 +164,7 @@ impl Switch {
             connections,
             capture,
             epoch: std::time::Instant::now(),
+            last_fault_drop: AtomicU64::new(0),
             runtime: tokio::runtime::Handle::current(),
         });
         let readers = threads::Readers::spawn(&shared)?;
@@ -224,6 +228,17 @@ impl Switch {
             unlinked: d.unlinked.load(Relaxed),
             faults: d.faults.load(Relaxed),
             write_errors: d.write_errors.load(Relaxed),
+        }
+    }
+}
+
+impl Switch {
+    /// When a rule last dropped or rejected a packet, if one ever did: with
+    /// a rule that drops one packet, how soon after `add_rule` it bit.
+    pub fn last_fault_drop(&self) -> Option<std::time::Instant> {
+        match self.shared.last_fault_drop.load(Relaxed) {
+            0 => None,
+            n => Some(self.shared.epoch + std::time::Duration::from_nanos(n - 1)),
         }
     }
 }

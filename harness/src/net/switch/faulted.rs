@@ -65,20 +65,24 @@ impl Shared {
                     self.delay(to, hdr, packet, delay);
                 }
             }
-            Verdict::Drop { .. } => {
-                self.drops.faults.fetch_add(1, Relaxed);
-            }
+            Verdict::Drop { .. } => self.count_fault_drop(),
             Verdict::Hold { rule } => {
                 f.held.entry(rule).or_default().push(Held { to, hdr: *hdr, packet: packet.into() });
             }
             Verdict::Reject { .. } => {
-                self.drops.faults.fetch_add(1, Relaxed);
+                self.count_fault_drop();
                 let mut reset = Vec::with_capacity(40);
                 if tcp_reset_for(packet, &mut reset) {
                     self.write(from, &VnetHdr::NONE, &reset);
                 }
             }
         }
+    }
+
+    fn count_fault_drop(&self) {
+        self.drops.faults.fetch_add(1, Relaxed);
+        let since_epoch = self.epoch.elapsed().as_nanos() as u64;
+        self.last_fault_drop.store(since_epoch + 1, Relaxed);
     }
 
     fn delay(self: &Arc<Self>, to: usize, hdr: &VnetHdr, packet: &[u8], by: Duration) {

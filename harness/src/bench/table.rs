@@ -1,0 +1,149 @@
+//! The bench's one table: every row with the switch's figure, the
+//! baseline's, their ratio and the target it is held to.
+
+use std::fmt::Write;
+
+use super::stats::Summary;
+
+/// A target a row is held to.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Target {
+    /// None: the row informs.
+    None,
+    /// quiesce / baseline at least this, and quiesce above an absolute floor.
+    RatioAtLeast {
+        /// The least quiesce / baseline.
+        ratio: f64,
+        /// What quiesce must exceed (0 for no floor).
+        floor: f64,
+    },
+    /// quiesce - baseline at most this.
+    AddedAtMost(f64),
+    /// quiesce at most this.
+    AtMost(f64),
+}
+
+/// One row.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Row {
+    /// What is measured, with its unit.
+    pub what: String,
+    /// Through the switch.
+    pub quiesce: Option<Summary>,
+    /// On the baseline (veth), if there is one.
+    pub baseline: Option<Summary>,
+    /// What it must reach.
+    pub target: Target,
+}
+
+impl Row {
+    /// Whether the medians meet the target (`None` if there is none, or a
+    /// figure is missing).
+    pub fn met(&self) -> Option<bool> {
+        let q = self.quiesce?.median;
+        match self.target {
+            Target::None => None,
+            Target::RatioAtLeast { ratio, floor } => Some(q / self.baseline?.median >= ratio && q > floor),
+            Target::AddedAtMost(added) => Some(q - self.baseline?.median <= added),
+            Target::AtMost(limit) => Some(q <= limit),
+        }
+    }
+
+    fn comparison(&self) -> String {
+        match (self.quiesce, self.baseline, self.target) {
+            (Some(q), Some(b), Target::AddedAtMost(_)) => format!("+{:.1}", q.median - b.median),
+            (Some(q), Some(b), _) if b.median > 0.0 => format!("{:.2}", q.median / b.median),
+            _ => String::new(),
+        }
+    }
+
+    fn target_text(&self) -> String {
+        let verdict = match self.met() {
+            Some(true) => " — met",
+            Some(false) => " — **not met**",
+            None => "",
+        };
+        let what = match self.target {
+            Target::None => return String::new(),
+            Target::RatioAtLeast { ratio, floor } if floor > 0.0 => format!(">= {ratio} of veth and > {floor}"),
+            Target::RatioAtLeast { ratio, .. } => format!(">= {ratio} of veth"),
+            Target::AddedAtMost(added) => format!("added <= {added}"),
+            Target::AtMost(limit) => format!("< {limit}"),
+        };
+        format!("{what}{verdict}")
+    }
+}
+
+/// The table.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Table {
+    /// The rows, in order.
+    pub rows: Vec<Row>,
+}
+
+impl Table {
+    /// Markdown, cells as `median (min–max)`.
+    pub fn render(&self) -> String {
+        let mut out =
+            String::from("| row | quiesce | baseline (veth) | quiesce/baseline | target |\n|---|---|---|---|---|\n");
+        for row in &self.rows {
+            let _ = writeln!(
+                out,
+                "| {} | {} | {} | {} | {} |",
+                row.what,
+                cell(row.quiesce),
+                cell(row.baseline),
+                row.comparison(),
+                row.target_text()
+            );
+        }
+        out
+    }
+}
+
+fn cell(summary: Option<Summary>) -> String {
+    let Some(s) = summary else { return "—".into() };
+    let digits = if s.max.abs() >= 100.0 {
+        0
+    } else if s.max.abs() >= 10.0 {
+        1
+    } else {
+        2
+    };
+    format!("{:.*} ({:.*}–{:.*})", digits, s.median, digits, s.min, digits, s.max)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn s(median: f64) -> Option<Summary> {
+        Some(Summary { median, min: median - 1.0, max: median + 1.0 })
+    }
+
+    #[test]
+    fn rows_render_with_their_verdicts() {
+        let table = Table {
+            rows: vec![
+                Row {
+                    what: "TCP".into(),
+                    quiesce: s(9.0),
+                    baseline: s(12.0),
+                    target: Target::RatioAtLeast { ratio: 0.6, floor: 8.0 },
+                },
+                Row { what: "RTT".into(), quiesce: s(40.0), baseline: s(20.0), target: Target::AddedAtMost(15.0) },
+                Row { what: "RSS".into(), quiesce: s(150.0), baseline: None, target: Target::AtMost(200.0) },
+            ],
+        };
+        let text = table.render();
+        assert!(
+            text.contains("| TCP | 9.0 (8.0–10.0) | 12.0 (11.0–13.0) | 0.75 | >= 0.6 of veth and > 8 — met |"),
+            "{text}"
+        );
+        assert!(
+            text.contains("| RTT | 40.0 (39.0–41.0) | 20.0 (19.0–21.0) | +20.0 | added <= 15 — **not met** |"),
+            "{text}"
+        );
+        assert!(text.contains("| RSS | 150 (149–151) | — |  | < 200 — met |"), "{text}");
+    }
+}
