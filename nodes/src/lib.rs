@@ -1,8 +1,8 @@
 //! Reference peers for quiesce: small, honest programs the harness runs one
 //! per network namespace, so that suites have something real to break.
 //!
-//! Each mode of the `quiesce-node` binary lives in its own module ([`ping`]
-//! so far) and is assembled from shared pieces: [`args`] (typed values of
+//! Each mode of the `quiesce-node` binary lives in its own module ([`ping`],
+//! [`mesh`]) and is assembled from shared pieces: [`args`] (typed values of
 //! command-line flags), [`status_http`] (the `GET /status` endpoint the
 //! harness probes), [`echo`] (a TCP echo listener) and [`shutdown`]
 //! (stopping cleanly on SIGTERM/SIGINT).
@@ -11,6 +11,7 @@
 pub mod alias;
 pub mod args;
 pub mod echo;
+pub mod mesh;
 pub mod ping;
 pub mod rpc;
 pub mod shutdown;

@@ -12,7 +12,7 @@ use std::process::ExitCode;
 
 use anyhow::Context;
 use clap::{Parser, Subcommand};
-use quiesce_nodes::{alias, ping, rpc, shutdown::Shutdown};
+use quiesce_nodes::{alias, mesh, ping, rpc, shutdown::Shutdown};
 
 #[derive(Debug, Parser)]
 #[command(name = "quiesce-node", version, about = "Reference peers for quiesce")]
@@ -29,6 +29,8 @@ enum Mode {
     Ping(ping::PingArgs),
     /// Storage peers and a client querying them all (Tahoe-LAFS #502 rules).
     Rpc(rpc::RpcArgs),
+    /// A weave-like TCP mesh with topology gossip (weave #1554 rules).
+    Mesh(mesh::MeshArgs),
 }
 
 fn main() -> ExitCode {
@@ -57,6 +59,7 @@ fn run(mode: Mode) -> anyhow::Result<()> {
             Mode::Alias(args) => alias::run(args, stopped).await?,
             Mode::Ping(args) => ping::run(args, stopped).await?,
             Mode::Rpc(args) => rpc::run(args, stopped).await?,
+            Mode::Mesh(args) => mesh::run(args, stopped).await?,
         }
         Ok(())
     })
