@@ -11,3 +11,4 @@ mod sockets;
 mod steps;
 mod faults;
 mod sigkill;
+mod seeds_8;
