@@ -71,6 +71,12 @@ fn esc(text: &str) -> String {
     out
 }
 
+/// `text` escaped for element content (`<title>`, text nodes): quotes stay
+/// as they are, which keeps long hover texts of JSON views short.
+fn text(text: &str) -> String {
+    text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;")
+}
+
 /// Seconds for people: `4.31 s`.
 fn secs(t: f64) -> String {
     format!("{t:.2} s")
@@ -83,6 +89,7 @@ mod tests {
     #[test]
     fn escapes_markup() {
         assert_eq!(esc(r#"<a href="x">'&'</a>"#), "&lt;a href=&quot;x&quot;&gt;&#39;&amp;&#39;&lt;/a&gt;");
+        assert_eq!(text(r#"<b>"x" & 'y'</b>"#), r#"&lt;b&gt;"x" &amp; 'y'&lt;/b&gt;"#);
     }
 
     #[test]

@@ -61,13 +61,26 @@ enum Seen {
     Failed(String),
 }
 
-/// Replays view changes into [`Span`]s.
+/// A span being built.
+#[derive(Debug)]
+struct Open {
+    start: f64,
+    state: State,
+    note: String,
+    view: Option<Value>,
+    /// Who sees what changed within the span (diverged, unsettled).
+    changed: bool,
+}
+
+/// Replays view changes into [`Span`]s. Consecutive diverged (or
+/// unsettled) observations are one span, whoever sees what; a converged
+/// span is one agreed view.
 #[derive(Debug, Default)]
 pub struct Replay {
     names: Vec<String>,
     seen: Vec<Seen>,
     /// Spans so far; the last one is open.
-    spans: Vec<(f64, State, String, Option<Value>)>,
+    spans: Vec<Open>,
     burst: f64,
 }
 
@@ -91,22 +104,25 @@ impl Replay {
         };
         let (state, note, view) = self.classify();
         // States that began within this burst were half-applied observations.
-        while self.spans.last().is_some_and(|s| s.0 >= self.burst) {
+        while self.spans.last().is_some_and(|s| s.start >= self.burst) {
             self.spans.pop();
         }
-        match self.spans.last() {
-            Some((_, s, n, _)) if *s == state && *n == note => {}
-            _ => self.spans.push((self.burst, state, note, view)),
+        match self.spans.last_mut() {
+            Some(last) if last.state == state && last.view == view => last.changed |= last.note != note,
+            _ => self.spans.push(Open { start: self.burst, state, note, view, changed: false }),
         }
     }
 
     /// The spans, the last one ending at `end`.
     pub fn finish(self, end: f64) -> Vec<Span> {
-        let ends: Vec<f64> = self.spans.iter().skip(1).map(|s| s.0).chain([end]).collect();
+        let ends: Vec<f64> = self.spans.iter().skip(1).map(|s| s.start).chain([end]).collect();
         self.spans
             .into_iter()
             .zip(ends)
-            .map(|((start, state, note, view), end)| Span { start, end: end.max(start), state, note, view })
+            .map(|(s, end)| {
+                let note = if s.changed { format!("at first {}; then who sees what changed", s.note) } else { s.note };
+                Span { start: s.start, end: end.max(s.start), state: s.state, note, view: s.view }
+            })
             .collect()
     }
 
@@ -128,7 +144,7 @@ impl Replay {
             })
             .collect();
         if !failed.is_empty() {
-            return (State::Unsettled, failed.join("; "), None);
+            return (State::Unsettled, short(&failed.join("; "), 400), None);
         }
         let down = named(&|s| *s == Seen::Down);
         let down = if down.is_empty() { String::new() } else { format!(" ({} down)", down.join(", ")) };
@@ -144,7 +160,7 @@ impl Replay {
                     .iter()
                     .map(|(v, ns)| format!("{} see {}", ns.join(", "), short(&v.to_string(), 120)))
                     .collect();
-                (State::Diverged, format!("{}{down}", parts.join("; ")), None)
+                (State::Diverged, short(&format!("{}{down}", parts.join("; ")), 400), None)
             }
         }
     }
@@ -225,6 +241,18 @@ mod tests {
         r.set(0.5, 0, &json!([1]), None);
         let spans = r.finish(1.0);
         assert_eq!((spans.len(), spans[0].state), (1, State::Unsettled));
+    }
+
+    #[test]
+    fn diverged_observations_are_one_span() {
+        let mut r = replay(&["a", "b", "c"]);
+        r.set(0.0, 0, &json!([1]), None);
+        r.set(0.0, 1, &json!([2]), None);
+        r.set(0.0, 2, &json!([2]), None);
+        r.set(1.0, 2, &json!([3]), None);
+        let spans = r.finish(2.0);
+        assert_eq!(spans.len(), 1);
+        assert_eq!(spans[0].note, r#"at first a see [1]; b, c see [2]; then who sees what changed"#);
     }
 
     #[test]

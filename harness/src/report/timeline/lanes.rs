@@ -11,7 +11,7 @@ use super::cluster::short;
 use super::model::{Incarnation, Lane, Stop, Timeline};
 use super::palette::{self, ViewColors};
 use super::svg::{targets_text, Frame, LANE};
-use super::{esc, secs};
+use super::{esc, secs, text};
 
 const BAR_TOP: f64 = 7.0;
 const BAR: f64 = 17.0;
@@ -56,7 +56,7 @@ fn incarnation(out: &mut String, lane: &Lane, inc: &Incarnation, end: f64, color
             out,
             r#"<rect class="view" x="{sx0:.1}" y="{bar_y}" width="{:.1}" height="{BAR}" fill="{fill}"><title>{}</title></rect>"#,
             sx1 - sx0,
-            esc(&title)
+            text(&title)
         );
     }
     let how = match &inc.stop {
@@ -72,7 +72,7 @@ fn incarnation(out: &mut String, lane: &Lane, inc: &Incarnation, end: f64, color
         out,
         r#"<rect class="{class}" x="{x0:.1}" y="{bar_y}" width="{:.1}" height="{BAR}" rx="3"><title>{}</title></rect>"#,
         x1 - x0,
-        esc(&title)
+        text(&title)
     );
     let label = format!("#{}", inc.number);
     if x1 - x0 > label.len() as f64 * 6.5 + 6.0 {
@@ -92,7 +92,7 @@ fn exit_mark(out: &mut String, lane: &Lane, stop: &Stop, x: f64, y: f64) {
     let _ = write!(
         out,
         r#"<path class="exit" d="M{x0:.1},{y0:.1}L{x1:.1},{y1:.1}M{x0:.1},{y1:.1}L{x1:.1},{y0:.1}"><title>{}</title></path>"#,
-        esc(&title)
+        text(&title)
     );
 }
 
@@ -132,7 +132,7 @@ fn pauses(out: &mut String, lane: &Lane, end: f64, frame: &Frame, y: f64) {
             esc(&lane.name),
             y + BAR_TOP,
             x1 - x0,
-            esc(&title)
+            text(&title)
         );
         if x1 - x0 > 48.0 {
             let _ = write!(
@@ -161,7 +161,7 @@ fn involvement(out: &mut String, tl: &Timeline, lane: &Lane, frame: &Frame, y: f
             esc(&f.id),
             palette::fault(i),
             DASHES[side % DASHES.len()],
-            esc(&title)
+            text(&title)
         );
     }
 }
@@ -225,7 +225,7 @@ fn hits(out: &mut String, lane: &Lane, frame: &Frame, y: f64) {
             esc(point),
             members.len(),
             cy - 5.0,
-            esc(&title)
+            text(&title)
         );
     }
 }

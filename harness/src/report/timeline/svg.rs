@@ -9,7 +9,7 @@ use serde_json::Value;
 use super::cluster::State;
 use super::model::{Check, Fault, Timeline};
 use super::palette::{self, ViewColors};
-use super::{esc, secs};
+use super::{esc, secs, text};
 
 /// The SVG's width in user units.
 pub const WIDTH: f64 = 1200.0;
@@ -218,7 +218,7 @@ fn steps(out: &mut String, tl: &Timeline, frame: &Frame, y: f64) {
             step.number,
             y + 4.0,
             x1 - x0,
-            esc(&title)
+            text(&title)
         );
         let text = step.number.to_string();
         let width = text.len() as f64 * 6.5;
@@ -261,7 +261,7 @@ fn check_marks(out: &mut String, tl: &Timeline, frame: &Frame, y: f64) {
             esc(&names.join(" ")),
             y + 11.0,
             y + 15.0,
-            esc(&lines.join("\n"))
+            text(&lines.join("\n"))
         );
     }
 }
@@ -326,7 +326,7 @@ fn faults(out: &mut String, tl: &Timeline, frame: &Frame, layout: &Layout) {
             esc(&f.id),
             esc(&f.id),
             esc(&f.kind),
-            esc(&fault_title(f)),
+            text(&fault_title(f)),
             y + 1.0,
             x1 - x0,
             palette::fault(i)
@@ -359,7 +359,7 @@ fn cluster(out: &mut String, tl: &Timeline, frame: &Frame, y: f64) {
             r#"<rect class="cluster-span {word}" x="{x0:.1}" y="{}" width="{:.1}" height="16"><title>{}</title></rect>"#,
             y + 3.0,
             x1 - x0,
-            esc(&title)
+            text(&title)
         );
         if first && frame.x(run_end) - x0 > word.len() as f64 * 6.4 + 8.0 && span.state != State::Unsettled {
             let _ =
@@ -424,7 +424,7 @@ fn connections(out: &mut String, tl: &Timeline, frame: &Frame, y: f64) {
         let _ = write!(
             out,
             r#"<g class="conn-bucket" data-connects="{connects}" data-resets="{resets}"><title>{}</title><rect class="conn-bar connect" x="{x0:.1}" y="{:.1}" width="{w:.1}" height="{hc:.1}"/><rect class="conn-bar reset" x="{x0:.1}" y="{:.1}" width="{w:.1}" height="{hr:.1}"/></g>"#,
-            esc(&title),
+            text(&title),
             base - hc,
             base - hc - hr
         );
