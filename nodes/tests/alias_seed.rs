@@ -164,15 +164,21 @@ fn reproduce(rules: &str) -> (Agent, Upstream) {
     let _ = std::fs::remove_file(&path);
     assert!(eventually(Duration::from_secs(5), || agent.sees("passing", "passing")), "{rules}: {:?}", agent.statuses());
 
-    // The upstream goes away: the old watcher reads `critical`, is held.
+    // Arms are applied in order and unanswered: the hit below proves both.
+    harness.send(json!({"arm": {"point": "alias.start", "match": {}, "action": "pause"}}));
     harness.send(json!({"arm": {"point": "alias.write", "match": {"status": "critical"}, "action": "pause"}}));
+    std::thread::sleep(Duration::from_millis(200));
+    // The upstream goes away: the old watcher reads `critical`, is held.
     let addr = upstream.addr;
     drop(upstream);
     let held = harness.hit("alias.write");
     assert_eq!(held["generation"], "2", "{held}");
     // The application re-registers its sidecar: a new watcher is due.
-    harness.send(json!({"arm": {"point": "alias.start", "match": {}, "action": "pause"}}));
     assert_eq!(agent.register("web-sidecar=alias:web\n"), 200);
+    if rules == "no-wait" {
+        // Before the fix the new watcher starts while the old one runs.
+        assert_eq!(harness.hit("alias.start")["generation"], "3");
+    }
     // The upstream is back before the new watcher reads the state.
     let upstream = Upstream::start(addr);
     assert!(eventually(Duration::from_secs(5), || agent.sees("passing", "passing")), "{rules}: {:?}", agent.statuses());
