@@ -17,6 +17,8 @@ use super::offload::{VnetHdr, VNET_HDR_LEN};
 // _IOW('T', 202, int) and _IOW('T', 208, unsigned int).
 const TUNSETIFF: libc::c_ulong = 0x4004_54ca;
 const TUNSETOFFLOAD: libc::c_ulong = 0x4004_54d0;
+// _IOW('T', 203, int).
+const TUNSETPERSIST: libc::c_ulong = 0x4004_54cb;
 const TUN_F_CSUM: libc::c_ulong = 0x01;
 const TUN_F_TSO4: libc::c_ulong = 0x02;
 
@@ -63,6 +65,14 @@ impl Port {
         req.ifr_ifru.ifru_flags = (libc::IFF_TUN | libc::IFF_NO_PI | libc::IFF_VNET_HDR) as libc::c_short;
         // SAFETY: TUNSETIFF reads and writes the ifreq it is given.
         if unsafe { libc::ioctl(fd.as_raw_fd(), TUNSETIFF, &mut req) } < 0 {
+            return Err(io::Error::last_os_error());
+        }
+        // Persistent, so closing the fd does not unregister the device on
+        // the spot (one RCU grace period each, under RTNL): the kernel's
+        // namespace cleanup removes the devices of every dying namespace
+        // in one batch. The namespace fd still bounds the device's life.
+        // SAFETY: TUNSETPERSIST takes its argument by value.
+        if unsafe { libc::ioctl(fd.as_raw_fd(), TUNSETPERSIST, 1 as libc::c_ulong) } < 0 {
             return Err(io::Error::last_os_error());
         }
         if offload == Offload::Tso {
