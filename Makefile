@@ -9,9 +9,9 @@ all: build
 build:
 	$(CARGO) build --workspace --bins
 
-## demo: run the serf partition suite and show what converged and when
+## demo: the weave #1554 reproduction, before and after the fix, side by side
 demo: build
-	$(QUIESCE) run suites/serf-partition.yaml
+	$(QUIESCE) run suites/weave-1554.yaml --out target/quiesce-demo; test $$? -le 1
 
 ## test: unit tests in parallel, then the namespace tests one at a time
 test: build

@@ -91,6 +91,9 @@ pub async fn run(args: RunArgs) -> ExitCode {
             }
         }
     }
+    if report.suites.iter().map(|s| s.variants.len()).sum::<usize>() > 1 {
+        print!("{}", console::contrast(&report));
+    }
     write_reports(&report, &args).unwrap_or(code)
 }
 
@@ -108,6 +111,9 @@ async fn repeat(plan: &Plan, variant: &Variant, options: &RunOptions, times: u32
         let json = serde_json::to_string_pretty(&run).expect("reports serialize");
         if let Err(e) = std::fs::write(run.folder.join("report.json"), json) {
             eprintln!("warning: writing {}: {e}", run.folder.join("report.json").display());
+        }
+        if let Err(e) = crate::report::timeline::write(&run.folder) {
+            eprintln!("warning: writing {}: {e}", run.folder.join("timeline.html").display());
         }
         runs.push(run);
     }

@@ -116,3 +116,39 @@ pub fn summary(report: &VariantReport, rerun: &str) -> String {
     }
     out
 }
+
+/// A side-by-side table of every variant that ran, for `make demo` and
+/// any run of several variants: converged or not, in how long, and the
+/// connection churn the switch counted.
+pub fn contrast(report: &crate::report::outcome::RunReport) -> String {
+    let mut out = String::from("\nvariant                    expect  result                  converged       churn\n");
+    for suite in &report.suites {
+        for v in &suite.variants {
+            let Some(run) = v.runs.last() else { continue };
+            let check = |name: &str| run.checks.iter().find(|c| c.check == name);
+            let converged = match check("converged") {
+                Some(c) if c.passed => format!("yes, {:.1}s", c.measured.unwrap_or_default()),
+                Some(_) => "NO".to_string(),
+                None => "-".to_string(),
+            };
+            let churn = check("churn").map_or("-".to_string(), |c| churn_summary(&c.detail));
+            let result = match (run.met_expectation, run.passed) {
+                (true, true) => "pass",
+                (true, false) => "bug reproduced",
+                (false, true) => "MISSED (passed)",
+                (false, false) => "MISSED (failed)",
+            };
+            let name = format!("{}/{}", suite.name, v.name);
+            out.push_str(&format!("{name:<26} {:<7} {result:<23} {converged:<15} {churn}\n", v.expect));
+        }
+    }
+    out
+}
+
+/// `most connects per pair 16 (host2->host1; ...), ..., 32 connects in all`
+/// -> `16 max/pair (host2->host1), 32 in all`.
+fn churn_summary(detail: &str) -> String {
+    let max = detail.split("most connects per pair ").nth(1).and_then(|r| r.split(';').next()).unwrap_or("?");
+    let all = detail.rsplit(", ").next().unwrap_or("");
+    format!("{max} max/pair; {all}")
+}

@@ -4,3 +4,4 @@
 pub mod console;
 pub mod junit;
 pub mod outcome;
+pub mod timeline;
