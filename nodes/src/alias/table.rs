@@ -9,7 +9,7 @@
 //! critical.
 //!
 //! How a write from a superseded generation lands is the
-//! [`WriteMode`](super::rules::WriteMode): in place, it changes the record
+//! [`WriteMode`]: in place, it changes the record
 //! every registration of the id shares; copy-on-write, it would replace a
 //! copy the table no longer holds, so it is counted and dropped.
 
