@@ -55,3 +55,26 @@ pub async fn start(plan: &Plan, folder: &Path) -> Cluster {
 pub fn quiesce_bin() -> PathBuf {
     PathBuf::from(env!("CARGO_BIN_EXE_quiesce"))
 }
+
+/// Runs one variant of `suites/<file>` and asserts that it met its
+/// expectation.
+pub fn meets_expectation(file: &str, variant: &str) {
+    require_root();
+    let suite = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../suites").join(file);
+    let out = tempfile::tempdir().expect("temporary folder");
+    let run = std::process::Command::new(quiesce_bin())
+        .arg("run")
+        .arg(&suite)
+        .args(["--variant", variant, "--out"])
+        .arg(out.path())
+        .output()
+        .expect("run quiesce");
+    assert_eq!(
+        run.status.code(),
+        Some(0),
+        "{file} / {variant} did not meet its expectation:\n{}\n{}",
+        String::from_utf8_lossy(&run.stdout),
+        String::from_utf8_lossy(&run.stderr)
+    );
+}
+

@@ -12,3 +12,4 @@ mod steps;
 mod faults;
 mod sigkill;
 mod seeds_8;
+mod weave;

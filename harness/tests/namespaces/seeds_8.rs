@@ -3,32 +3,7 @@
 //! (Tahoe-LAFS #502). Exit code 0 means the variant met its expectation:
 //! the bug reproduced under the old rules, the checks passed under the new.
 
-use std::path::PathBuf;
-use std::process::Command;
-
-use crate::common::{quiesce_bin, require_root};
-
-/// Runs one variant of `suites/<file>` and asserts that it met its
-/// expectation.
-fn meets_expectation(file: &str, variant: &str) {
-    require_root();
-    let suite = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../suites").join(file);
-    let out = tempfile::tempdir().expect("temporary folder");
-    let run = Command::new(quiesce_bin())
-        .arg("run")
-        .arg(&suite)
-        .args(["--variant", variant, "--out"])
-        .arg(out.path())
-        .output()
-        .expect("run quiesce");
-    assert_eq!(
-        run.status.code(),
-        Some(0),
-        "{file} / {variant} did not meet its expectation:\n{}\n{}",
-        String::from_utf8_lossy(&run.stdout),
-        String::from_utf8_lossy(&run.stderr)
-    );
-}
+use crate::common::meets_expectation;
 
 #[test]
 fn consul_alias_race_before_fix_leaves_the_alias_stale() {
