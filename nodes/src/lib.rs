@@ -11,8 +11,10 @@
 pub mod alias;
 pub mod args;
 pub mod echo;
+pub mod leader;
 pub mod mesh;
 pub mod ping;
 pub mod rpc;
 pub mod shutdown;
 pub mod status_http;
+pub mod swim;

@@ -12,7 +12,7 @@ use std::process::ExitCode;
 
 use anyhow::Context;
 use clap::{Parser, Subcommand};
-use quiesce_nodes::{alias, mesh, ping, rpc, shutdown::Shutdown};
+use quiesce_nodes::{alias, leader, mesh, ping, rpc, shutdown::Shutdown, swim};
 
 #[derive(Debug, Parser)]
 #[command(name = "quiesce-node", version, about = "Reference peers for quiesce")]
@@ -31,6 +31,10 @@ enum Mode {
     Rpc(rpc::RpcArgs),
     /// A weave-like TCP mesh with topology gossip (weave #1554 rules).
     Mesh(mesh::MeshArgs),
+    /// A SWIM membership peer over UDP (memberlist dead/alive flapping rules).
+    Swim(swim::SwimArgs),
+    /// A leader election whose leader loop calls back into the core (nomad #6977 rules).
+    Leader(leader::LeaderArgs),
 }
 
 fn main() -> ExitCode {
@@ -59,6 +63,8 @@ fn run(mode: Mode) -> anyhow::Result<()> {
             Mode::Alias(args) => alias::run(args, stopped).await?,
             Mode::Ping(args) => ping::run(args, stopped).await?,
             Mode::Rpc(args) => rpc::run(args, stopped).await?,
+            Mode::Swim(args) => swim::run(args, stopped).await?,
+            Mode::Leader(args) => leader::run(args, stopped).await?,
             Mode::Mesh(args) => mesh::run(args, stopped).await?,
         }
         Ok(())

@@ -1,0 +1,202 @@
+//! `quiesce-node leader`: a leader election over TCP whose leader loop
+//! calls back into the election core, with Nomad's behaviour before and
+//! after the fix of #6977 (leadership flapping deadlocks a server; see
+//! `seeds/nomad-6977-leadership-flapping.txt`).
+//!
+//! A node has three parts, each its own task:
+//!
+//! - the **core** ([`core`]): a Raft-style election without a log
+//!   ([`election`]: terms, one vote per term, heartbeats, a leader lease),
+//!   talking to its peers over TCP ([`transport`], [`wire`]). It announces
+//!   every leadership change on the notify channel ([`notify`]) and waits
+//!   for the send to complete before doing anything else, as Raft's
+//!   `runLeader` does;
+//! - the **monitor** and the **leader loop** ([`monitor`]): the monitor
+//!   starts the leader loop on gaining leadership and stops it (waiting for
+//!   it) on losing it; the loop establishes leadership and reconciles by
+//!   calling into the core, each call waiting for the answer with no
+//!   timeout;
+//! - the **status endpoint**, on its own thread: each `GET /status` is a
+//!   request to the core, so a wedged core stops answering.
+//!
+//! **Rules** (`--rules`, see [`rules`]): `blocking-notify` gives the core a
+//! rendezvous notify channel: when leadership is lost and regained while
+//! the leader loop is still establishing, the core blocks announcing the
+//! second change, the monitor waits for the loop to stop, and the loop
+//! waits for the core. `drop-but-last` keeps only the latest value: the
+//! core never blocks and the monitor steps once per settled change.
+//!
+//! # Status
+//!
+//! ```json
+//! {
+//!   "name": "n1", "rules": "drop-but-last", "term": 7, "role": "leader", "leader": "n1", "voted_for": "n1",
+//!   "counters": {"elections": 3, "leadership_gained": 2, "leadership_lost": 1, "notifications": 3},
+//!   "leader_loop": {"running": true, "started": 2, "established": 2, "stopped": 1, "reconciles": 40}
+//! }
+//! ```
+
+pub mod core;
+pub mod election;
+pub mod monitor;
+pub mod notify;
+pub mod rules;
+pub mod transport;
+pub mod wire;
+
+use std::fmt;
+use std::future::Future;
+use std::io;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use serde_json::json;
+use tokio::net::TcpListener;
+use tokio::sync::mpsc;
+
+use self::core::{Core, CoreHandle, LoopStats};
+use crate::args::{parse_interval, parse_peers, NodeName, PeerList};
+use crate::status_http::StatusServer;
+use election::{Election, Timing};
+use monitor::LoopTiming;
+pub use rules::Rules;
+
+/// Command line of `quiesce-node leader`.
+#[derive(Debug, Clone, clap::Args)]
+pub struct LeaderArgs {
+    /// This node's name, unique in the cluster.
+    #[arg(long)]
+    pub name: NodeName,
+    /// Address the node accepts its peers' connections on.
+    #[arg(long, value_name = "ADDR:PORT")]
+    pub listen: SocketAddr,
+    /// Comma-separated addresses of the other nodes; a bare IP takes the --listen port.
+    #[arg(long, value_name = "ADDR[:PORT],...", default_value = "", value_parser = parse_peers)]
+    pub peers: PeerList,
+    /// Address of the HTTP endpoint answering GET /status.
+    #[arg(long, value_name = "ADDR:PORT")]
+    pub status: SocketAddr,
+    /// Nomad before (blocking-notify) or after (drop-but-last) the fix.
+    #[arg(long, value_enum)]
+    pub rules: Rules,
+    /// Time between two heartbeats of the leader.
+    #[arg(long, default_value = "100ms", value_parser = parse_interval)]
+    pub heartbeat: Duration,
+    /// Shortest election timeout; each is drawn between it and twice it.
+    #[arg(long, default_value = "500ms", value_parser = parse_interval)]
+    pub election_timeout: Duration,
+    /// How long a leader leads without hearing from a majority.
+    #[arg(long, default_value = "500ms", value_parser = parse_interval)]
+    pub lease: Duration,
+    /// Time the leader loop spends restoring state while establishing leadership.
+    #[arg(long, default_value = "1s", value_parser = crate::args::parse_duration)]
+    pub establish_work: Duration,
+    /// Time between two reconciliations of the leader loop.
+    #[arg(long, default_value = "500ms", value_parser = parse_interval)]
+    pub reconcile_interval: Duration,
+}
+
+/// Runs a leader node from its command line until `shutdown` completes.
+/// Must be called inside a Tokio runtime.
+pub async fn run(args: LeaderArgs, shutdown: impl Future<Output = ()>) -> Result<(), LeaderError> {
+    let bind_error = |what, addr| move |source| LeaderError::Bind { what, addr, source };
+    let listener = TcpListener::bind(args.listen).await.map_err(bind_error("listener", args.listen))?;
+    let listen = listener.local_addr().map_err(LeaderError::Start)?;
+    let status = std::net::TcpListener::bind(args.status).map_err(bind_error("status listener", args.status))?;
+    let status_addr = status.local_addr().map_err(LeaderError::Start)?;
+    let peers: Vec<SocketAddr> = args.peers.with_port(listen.port()).into_iter().filter(|p| *p != listen).collect();
+
+    let name = args.name.to_string();
+    let (inbound_tx, inbound) = mpsc::channel(1024);
+    let (routes_tx, routes) = mpsc::unbounded_channel();
+    let mut outbound = std::collections::HashMap::new();
+    for &peer in &peers {
+        let (tx, rx) = mpsc::channel(transport::QUEUE);
+        outbound.insert(peer, tx);
+        tokio::spawn(transport::dial(name.clone(), listen, peer, rx));
+    }
+    tokio::spawn(transport::accept(listener, inbound_tx, routes_tx));
+
+    let timing = Timing { heartbeat: args.heartbeat, election_timeout: args.election_timeout, lease: args.lease };
+    let (notify_tx, notify_rx) = notify::channel(args.rules);
+    let loop_stats = Arc::new(LoopStats::default());
+    let core = Core {
+        name: name.clone(),
+        rules: args.rules,
+        election: Election::new(&name, peers.len() + 1, timing, Instant::now()),
+        inbound,
+        outbound,
+        routes,
+        notify: notify_tx,
+        loop_stats: Arc::clone(&loop_stats),
+    };
+    let (handle, core_task) = self::core::spawn(core);
+    let loop_timing = LoopTiming { establish_work: args.establish_work, reconcile_interval: args.reconcile_interval };
+    tokio::spawn(monitor::monitor(name.clone(), notify_rx, handle.clone(), loop_timing, loop_stats));
+    serve_status(status, handle)?;
+    eprintln!("leader {name} listening on {listen} ({}), {} peers", args.rules, peers.len());
+    eprintln!("leader {name} status on http://{status_addr}/status");
+    tokio::select! {
+        () = shutdown => Ok(()),
+        ended = core_task => Err(LeaderError::CoreEnded(ended.err().map_or("it returned".into(), |e| e.to_string()))),
+    }
+}
+
+/// Serves `GET /status` on its own thread: each request waits for the core
+/// to answer, blocking that thread only.
+fn serve_status(listener: std::net::TcpListener, core: CoreHandle) -> Result<(), LeaderError> {
+    listener.set_nonblocking(true).map_err(LeaderError::Start)?;
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().map_err(LeaderError::Start)?;
+    std::thread::Builder::new()
+        .name("status".into())
+        .spawn(move || {
+            runtime.block_on(async move {
+                let listener = match TcpListener::from_std(listener) {
+                    Ok(l) => l,
+                    Err(err) => return eprintln!("leader: cannot serve the status: {err}"),
+                };
+                let source = move || core.status_blocking().unwrap_or_else(|| json!({"error": "the core stopped"}));
+                StatusServer::new(listener, source).run().await;
+            })
+        })
+        .map_err(LeaderError::Start)?;
+    Ok(())
+}
+
+/// Why a leader node could not start or keep running.
+#[derive(Debug)]
+pub enum LeaderError {
+    /// A socket could not be bound.
+    Bind {
+        /// Which socket.
+        what: &'static str,
+        /// The address asked for.
+        addr: SocketAddr,
+        /// The OS error.
+        source: io::Error,
+    },
+    /// The node's sockets, runtime or threads could not be set up.
+    Start(io::Error),
+    /// The core task ended.
+    CoreEnded(String),
+}
+
+impl fmt::Display for LeaderError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            LeaderError::Bind { what, addr, source } => write!(f, "cannot bind the {what} on {addr}: {source}"),
+            LeaderError::Start(err) => write!(f, "cannot start the leader node: {err}"),
+            LeaderError::CoreEnded(why) => write!(f, "the election core stopped: {why}"),
+        }
+    }
+}
+
+impl std::error::Error for LeaderError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            LeaderError::Bind { source, .. } | LeaderError::Start(source) => Some(source),
+            LeaderError::CoreEnded(_) => None,
+        }
+    }
+}
