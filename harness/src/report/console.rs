@@ -121,7 +121,7 @@ pub fn summary(report: &VariantReport, rerun: &str) -> String {
 /// any run of several variants: converged or not, in how long, and the
 /// connection churn the switch counted.
 pub fn contrast(report: &crate::report::outcome::RunReport) -> String {
-    let mut out = String::from("\nvariant                    expect  result                  converged       churn\n");
+    let mut rows = Vec::new();
     for suite in &report.suites {
         for v in &suite.variants {
             let Some(run) = v.runs.last() else { continue };
@@ -138,16 +138,25 @@ pub fn contrast(report: &crate::report::outcome::RunReport) -> String {
                 (false, true) => "MISSED (passed)",
                 (false, false) => "MISSED (failed)",
             };
-            let name = format!("{}/{}", suite.name, v.name);
-            out.push_str(&format!("{name:<26} {:<7} {result:<23} {converged:<15} {churn}\n", v.expect));
+            rows.push([format!("{}/{}", suite.name, v.name), v.expect.to_string(), result.to_string(), converged, churn]);
         }
+    }
+    let width = rows.iter().map(|r| r[0].len()).max().unwrap_or(0).max("variant".len());
+    let mut out = format!("\n{:<width$} {:<7} {:<15} {:<15} churn\n", "variant", "expect", "result", "converged");
+    for [name, expect, result, converged, churn] in rows {
+        out.push_str(&format!("{name:<width$} {expect:<7} {result:<15} {converged:<15} {churn}\n"));
     }
     out
 }
 
 /// `most connects per pair 16 (host2->host1; ...), ..., 32 connects in all`
-/// -> `16 max/pair (host2->host1), 32 in all`.
+/// -> `16 max/pair (host2->host1), 32 in all`; a counter's
+/// `` `.flaps` grew by at most 114 (n5) in 15s; at most 3 allowed `` -> its
+/// first clause.
 fn churn_summary(detail: &str) -> String {
+    if detail.starts_with('`') {
+        return detail.split(';').next().unwrap_or(detail).to_string();
+    }
     let max = detail.split("most connects per pair ").nth(1).and_then(|r| r.split(';').next()).unwrap_or("?");
     let all = detail.rsplit(", ").next().unwrap_or("");
     format!("{max} max/pair; {all}")

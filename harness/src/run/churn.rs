@@ -94,13 +94,18 @@ impl Runner<'_> {
         let mut errors = Vec::new();
         for (i, (b, a)) in before.iter().zip(&after_values).enumerate() {
             match (b, a) {
-                (Ok(b), Ok(a)) => {
-                    let grew = a - b;
+                // Not running at one end of the window (killed for good, or
+                // not yet started): it has no counters to compare.
+                (None, _) | (_, None) => {}
+                (Some(Ok(b)), Some(Ok(a))) => {
+                    // A counter that went down was reset by a restart: all
+                    // of its value is growth.
+                    let grew = if a >= b { a - b } else { *a };
                     if worst.as_ref().is_none_or(|(w, _)| grew > *w) {
                         worst = Some((grew, self.cluster.names()[i].clone()));
                     }
                 }
-                (Err(e), _) | (_, Err(e)) => errors.push(format!("{}: {e}", self.cluster.names()[i])),
+                (Some(Err(e)), _) | (_, Some(Err(e))) => errors.push(format!("{}: {e}", self.cluster.names()[i])),
             }
         }
         let (grew, node) = worst.unwrap_or((0.0, "no node".into()));
@@ -112,14 +117,19 @@ impl Runner<'_> {
         CheckOutcome { check, passed, detail, measured: Some(grew) }
     }
 
-    async fn read_counters(&self, view: &View) -> Vec<Result<f64, String>> {
+    /// Each node's counter; `None` for a node that is not running.
+    async fn read_counters(&self, view: &View) -> Vec<Option<Result<f64, String>>> {
         let mut values = Vec::new();
         for node in 0..self.cluster.names().len() {
+            if !self.cluster.supervisor.is_up(node) {
+                values.push(None);
+                continue;
+            }
             let value = match self.cluster.probe_raw(node).await {
                 Ok(json) => view.apply(&json).and_then(|v| v.as_f64().ok_or_else(|| format!("not a number: {v}"))),
                 Err(e) => Err(e),
             };
-            values.push(value);
+            values.push(Some(value));
         }
         values
     }

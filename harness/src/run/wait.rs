@@ -50,15 +50,16 @@ impl Runner<'_> {
         }
     }
 
-    /// Keeps observing for `duration`.
+    /// Keeps observing for `duration`, and no longer: an observation still
+    /// waiting for a silent node's probe when the time is up is abandoned,
+    /// so a wedged peer cannot stretch a `sleep`.
     pub(crate) async fn idle(&mut self, duration: Duration) {
         let end = Instant::now() + duration;
         loop {
-            let now = Instant::now();
-            if now >= end {
+            let left = end.saturating_duration_since(Instant::now());
+            if left.is_zero() || tokio::time::timeout(left, self.tick()).await.is_err() {
                 return;
             }
-            self.tick().await;
             tokio::time::sleep(TICK.min(end.saturating_duration_since(Instant::now()))).await;
         }
     }
