@@ -11,5 +11,6 @@ mod sockets;
 mod steps;
 mod faults;
 mod sigkill;
+mod seeds_7;
 mod seeds_8;
 mod weave;
