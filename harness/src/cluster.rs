@@ -123,7 +123,20 @@ impl Cluster {
         let names = plan.nodes.iter().map(|n| n.name.clone()).collect();
         let supervisor = Supervisor::new(launcher.clone(), procs);
         let variant = variant.values.clone();
-        Ok(Cluster { names, addrs, inodes, nodes, variant, switch, connections, supervisor, launcher, capture_writer, controls, _control_dir })
+        Ok(Cluster {
+            names,
+            addrs,
+            inodes,
+            nodes,
+            variant,
+            switch,
+            connections,
+            supervisor,
+            launcher,
+            capture_writer,
+            controls,
+            _control_dir,
+        })
     }
 
     /// Node names, by index.
@@ -214,12 +227,16 @@ impl Cluster {
 
 /// The run folder if every node's socket path fits in a unix socket
 /// address (107 bytes), else a short temporary directory.
-fn control_dir(folder: &Path, nodes: &[plan::NodePlan]) -> Result<(std::path::PathBuf, Option<tempfile::TempDir>), String> {
+fn control_dir(
+    folder: &Path,
+    nodes: &[plan::NodePlan],
+) -> Result<(std::path::PathBuf, Option<tempfile::TempDir>), String> {
     let longest = nodes.iter().map(|n| n.name.len()).max().unwrap_or(0);
     if folder.as_os_str().len() + longest + "/.sock".len() <= 107 {
         return Ok((folder.to_path_buf(), None));
     }
-    let dir = tempfile::Builder::new().prefix("quiesce-").tempdir().map_err(|e| format!("control socket folder: {e}"))?;
+    let dir =
+        tempfile::Builder::new().prefix("quiesce-").tempdir().map_err(|e| format!("control socket folder: {e}"))?;
     Ok((dir.path().to_path_buf(), Some(dir)))
 }
 

@@ -6,21 +6,21 @@
 #![warn(missing_docs)]
 
 pub mod bench;
-pub mod suite;
-pub mod view;
+pub mod cli;
 pub mod cluster;
 pub mod control;
+pub mod events;
+pub mod exit;
+pub mod http;
 pub mod launcher;
 pub mod net;
 pub mod observe;
+pub mod preflight;
 pub mod probe;
 pub mod render;
-pub mod supervisor;
-pub mod cli;
-pub mod events;
-pub mod http;
-pub mod exit;
-pub mod preflight;
 pub mod report;
 pub mod run;
 pub mod shard;
+pub mod suite;
+pub mod supervisor;
+pub mod view;

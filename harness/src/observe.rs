@@ -67,7 +67,11 @@ impl Observation {
 
 fn compact(v: &Value) -> String {
     let s = v.to_string();
-    if s.len() > 160 { format!("{}...", &s[..s.floor_char_boundary(160)]) } else { s }
+    if s.len() > 160 {
+        format!("{}...", &s[..s.floor_char_boundary(160)])
+    } else {
+        s
+    }
 }
 
 #[cfg(test)]

@@ -58,9 +58,17 @@ mod tests {
         let variant = BTreeMap::from([("rules".to_string(), "pre".to_string())]);
         let cx = NodeContext { name: "b", index: 1, addrs: &addrs, peers: &[0, 2], variant: &variant };
         let t = Template(vec![
-            Piece::Name, Piece::Text(" ".into()), Piece::Addr, Piece::Text(" ".into()), Piece::Peers,
-            Piece::Text(" ".into()), Piece::Index, Piece::Text(" ".into()), Piece::Variant("rules".into()),
-            Piece::Text(" ".into()), Piece::AddrOf(2),
+            Piece::Name,
+            Piece::Text(" ".into()),
+            Piece::Addr,
+            Piece::Text(" ".into()),
+            Piece::Peers,
+            Piece::Text(" ".into()),
+            Piece::Index,
+            Piece::Text(" ".into()),
+            Piece::Variant("rules".into()),
+            Piece::Text(" ".into()),
+            Piece::AddrOf(2),
         ]);
         assert_eq!(cx.render(&t), "b 10.77.0.2 10.77.0.1,10.77.0.3 1 pre 10.77.0.3");
     }

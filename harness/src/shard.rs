@@ -18,7 +18,8 @@ impl FromStr for Shard {
     fn from_str(text: &str) -> Result<Shard, String> {
         let bad = || format!("expected a shard like 1/3 (K/N with 1 <= K <= N), got `{text}`");
         let (k, n) = text.split_once('/').ok_or_else(bad)?;
-        let (index, count) = (k.trim().parse::<usize>().map_err(|_| bad())?, n.trim().parse::<usize>().map_err(|_| bad())?);
+        let (index, count) =
+            (k.trim().parse::<usize>().map_err(|_| bad())?, n.trim().parse::<usize>().map_err(|_| bad())?);
         if index == 0 || count == 0 || index > count {
             return Err(bad());
         }
@@ -57,9 +58,8 @@ mod tests {
     fn shards_cover_every_item_exactly_once() {
         let items: Vec<u32> = (0..17).rev().collect();
         for count in 1..6 {
-            let mut seen: Vec<u32> = (1..=count)
-                .flat_map(|index| Shard { index, count }.select(items.clone(), |i| *i))
-                .collect();
+            let mut seen: Vec<u32> =
+                (1..=count).flat_map(|index| Shard { index, count }.select(items.clone(), |i| *i)).collect();
             seen.sort();
             assert_eq!(seen, (0..17).collect::<Vec<_>>(), "{count} shards");
         }

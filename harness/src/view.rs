@@ -34,16 +34,13 @@ impl View {
             let parts: Vec<String> = errs.iter().map(|(_, e)| format!("{e:?}")).collect();
             format!("invalid jq expression: {}", parts.join("; "))
         })?;
-        let filter = Compiler::default()
-            .with_funs(jaq_std::funs().chain(jaq_json::funs()))
-            .compile(modules)
-            .map_err(|errs| {
-                let names: Vec<String> = errs
-                    .iter()
-                    .flat_map(|(_, es)| es.iter().map(|(name, _)| format!("undefined `{name}`")))
-                    .collect();
+        let filter = Compiler::default().with_funs(jaq_std::funs().chain(jaq_json::funs())).compile(modules).map_err(
+            |errs| {
+                let names: Vec<String> =
+                    errs.iter().flat_map(|(_, es)| es.iter().map(|(name, _)| format!("undefined `{name}`"))).collect();
                 format!("invalid jq expression: {}", names.join(", "))
-            })?;
+            },
+        )?;
         Ok(View { filter, source: source.to_string() })
     }
 

@@ -52,7 +52,11 @@ fn check_accepts_every_shipped_suite() {
 fn run_without_root_exits_3_with_the_fix() {
     if !nix::unistd::geteuid().is_root() {
         // Already unprivileged: run it as we are.
-        let out = Command::cargo_bin("quiesce").unwrap().args(["run", &format!("{}/../suites/serf-partition.yaml", env!("CARGO_MANIFEST_DIR"))]).output().unwrap();
+        let out = Command::cargo_bin("quiesce")
+            .unwrap()
+            .args(["run", &format!("{}/../suites/serf-partition.yaml", env!("CARGO_MANIFEST_DIR"))])
+            .output()
+            .unwrap();
         assert_eq!(out.status.code(), Some(3));
         return;
     }

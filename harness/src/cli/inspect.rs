@@ -4,11 +4,11 @@
 use std::path::{Path, PathBuf};
 
 use super::{load_all, select};
-use crate::shard::Shard;
 use crate::exit::ExitCode;
 use crate::net::{LinkMatrix, Subnet};
 use crate::render::NodeContext;
 use crate::run::describe::describe;
+use crate::shard::Shard;
 use crate::suite::plan::{Check, Expect, Links, Plan, Probe};
 
 /// Prints every suite with its variants and what each expects.
@@ -42,7 +42,11 @@ pub fn list(paths: &[PathBuf], variants: &[String], shard: Option<Shard>) -> Exi
                 Expect::Fail => "expect fail (reproduces a bug)",
             };
             let values: Vec<String> = v.values.iter().map(|(k, val)| format!("{k}={val}")).collect();
-            println!("  - {}: {expect}{}", v.name, if values.is_empty() { String::new() } else { format!(" [{}]", values.join(" ")) });
+            println!(
+                "  - {}: {expect}{}",
+                v.name,
+                if values.is_empty() { String::new() } else { format!(" [{}]", values.join(" ")) }
+            );
         }
     }
     ExitCode::Ok
@@ -78,7 +82,13 @@ pub fn render_explanation(plan: &Plan, variant_name: &str) -> String {
     };
     let addrs: Vec<_> = (0..n).map(|i| subnet.addr(i)).collect();
     let names: Vec<String> = plan.nodes.iter().map(|n| n.name.clone()).collect();
-    let mut out = format!("suite {} ({}), variant {}, seed {}, subnet {subnet}\n", plan.name, plan.source.display(), variant.name, plan.seed);
+    let mut out = format!(
+        "suite {} ({}), variant {}, seed {}, subnet {subnet}\n",
+        plan.name,
+        plan.source.display(),
+        variant.name,
+        plan.seed
+    );
     out.push_str("\nnodes:\n");
     for (i, node) in plan.nodes.iter().enumerate() {
         let program = &plan.programs[&node.program];
@@ -90,8 +100,14 @@ pub fn render_explanation(plan: &Plan, variant_name: &str) -> String {
             None => "none".into(),
         };
         let linked: Vec<&str> = peers.iter().map(|&p| names[p].as_str()).collect();
-        out.push_str(&format!("  {} {} ({})\n    command: {}\n    probe:   {probe}\n    links:   {}\n",
-            node.name, addrs[i], node.program, cx.render_all(&program.command).join(" "), linked.join(", ")));
+        out.push_str(&format!(
+            "  {} {} ({})\n    command: {}\n    probe:   {probe}\n    links:   {}\n",
+            node.name,
+            addrs[i],
+            node.program,
+            cx.render_all(&program.command).join(" "),
+            linked.join(", ")
+        ));
     }
     out.push_str("\nsteps:\n");
     for (i, step) in plan.steps.iter().enumerate() {

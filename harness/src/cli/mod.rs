@@ -9,8 +9,8 @@ use clap::{Parser, Subcommand};
 
 use crate::exit::ExitCode;
 use crate::shard::Shard;
-use crate::suite::plan::{Plan, Variant};
 use crate::suite;
+use crate::suite::plan::{Plan, Variant};
 
 /// A chaos test harness: real peers on TUN-backed virtual networks.
 #[derive(Debug, Parser)]
@@ -104,7 +104,11 @@ fn load_all(paths: &[PathBuf]) -> Result<Vec<Plan>, ExitCode> {
             }
         }
     }
-    if bad { Err(ExitCode::Invalid) } else { Ok(plans) }
+    if bad {
+        Err(ExitCode::Invalid)
+    } else {
+        Ok(plans)
+    }
 }
 
 fn check(paths: &[PathBuf]) -> ExitCode {
@@ -133,10 +137,15 @@ fn rerun_command(source: &Path, variant: &str, seed: u64) -> String {
 }
 
 /// The selected (suite, variant) pairs, in file order, sharded.
-pub(crate) fn select<'p>(plans: &'p [Plan], wanted: &[String], shard: Option<Shard>) -> Result<Vec<(&'p Plan, &'p Variant)>, String> {
+pub(crate) fn select<'p>(
+    plans: &'p [Plan],
+    wanted: &[String],
+    shard: Option<Shard>,
+) -> Result<Vec<(&'p Plan, &'p Variant)>, String> {
     for w in wanted {
         if !plans.iter().any(|p| p.variants.iter().any(|v| &v.name == w)) {
-            let names: Vec<String> = plans.iter().flat_map(|p| p.variants.iter().map(|v| format!("{}/{}", p.name, v.name))).collect();
+            let names: Vec<String> =
+                plans.iter().flat_map(|p| p.variants.iter().map(|v| format!("{}/{}", p.name, v.name))).collect();
             return Err(format!("no suite has a variant `{w}`; there are: {}", names.join(", ")));
         }
     }

@@ -10,12 +10,11 @@ use super::{load_all, parse_shard, rerun_command, select};
 use crate::cluster::NetOptions;
 use crate::exit::ExitCode;
 use crate::report::console::{self, Console};
-use crate::report::outcome::{RunReport, VariantOutcome};
 use crate::report::junit;
+use crate::report::outcome::{RunReport, VariantOutcome};
 use crate::run::{run_variant, RunOptions, VariantReport};
 use crate::shard::Shard;
 use crate::suite::plan::{Plan, Variant};
-
 
 /// Arguments of `quiesce run`.
 #[derive(Debug, Args)]
@@ -97,7 +96,13 @@ pub async fn run(args: RunArgs) -> ExitCode {
     write_reports(&report, &args).unwrap_or(code)
 }
 
-async fn repeat(plan: &Plan, variant: &Variant, options: &RunOptions, times: u32, rerun: &str) -> Result<VariantOutcome, String> {
+async fn repeat(
+    plan: &Plan,
+    variant: &Variant,
+    options: &RunOptions,
+    times: u32,
+    rerun: &str,
+) -> Result<VariantOutcome, String> {
     let mut runs: Vec<VariantReport> = Vec::new();
     for i in 1..=times {
         let mut console = Console::new();

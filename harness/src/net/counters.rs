@@ -105,10 +105,7 @@ impl PairCounters {
 
     /// A snapshot of every pair, row-major (`from * n + to`).
     pub fn snapshot(&self) -> Vec<PairStats> {
-        (0..self.nodes)
-            .flat_map(|f| (0..self.nodes).map(move |t| (f, t)))
-            .map(|(f, t)| self.get(f, t))
-            .collect()
+        (0..self.nodes).flat_map(|f| (0..self.nodes).map(move |t| (f, t))).map(|(f, t)| self.get(f, t)).collect()
     }
 
     /// The number of nodes.

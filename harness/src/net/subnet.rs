@@ -17,7 +17,11 @@ impl Subnet {
     }
 
     fn mask_bits(prefix: u8) -> u32 {
-        if prefix == 0 { 0 } else { u32::MAX << (32 - u32::from(prefix.min(32))) }
+        if prefix == 0 {
+            0
+        } else {
+            u32::MAX << (32 - u32::from(prefix.min(32)))
+        }
     }
 
     /// How many nodes fit (the network and broadcast addresses are kept free).

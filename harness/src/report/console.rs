@@ -20,7 +20,8 @@ impl Console {
     pub fn new() -> Console {
         let bar = std::io::stderr().is_terminal().then(|| {
             let bar = ProgressBar::new_spinner();
-            let style = ProgressStyle::with_template("{spinner} {elapsed:>4} {msg}").unwrap_or_else(|_| ProgressStyle::default_spinner());
+            let style = ProgressStyle::with_template("{spinner} {elapsed:>4} {msg}")
+                .unwrap_or_else(|_| ProgressStyle::default_spinner());
             bar.set_style(style);
             bar.enable_steady_tick(Duration::from_millis(120));
             bar
@@ -88,11 +89,8 @@ pub fn summary(report: &VariantReport, rerun: &str) -> String {
         (true, false) => "PASS (bug reproduced)",
         (false, _) => "FAIL",
     };
-    let checks: Vec<String> = report
-        .checks
-        .iter()
-        .map(|c| format!("{} {}", c.check, if c.passed { "ok" } else { "failed" }))
-        .collect();
+    let checks: Vec<String> =
+        report.checks.iter().map(|c| format!("{} {}", c.check, if c.passed { "ok" } else { "failed" })).collect();
     let mut out = format!(
         "{verdict} {}/{} (expected {}, checks {}): {} in {:.1}s, run folder {}",
         report.suite,
@@ -138,7 +136,13 @@ pub fn contrast(report: &crate::report::outcome::RunReport) -> String {
                 (false, true) => "MISSED (passed)",
                 (false, false) => "MISSED (failed)",
             };
-            rows.push([format!("{}/{}", suite.name, v.name), v.expect.to_string(), result.to_string(), converged, churn]);
+            rows.push([
+                format!("{}/{}", suite.name, v.name),
+                v.expect.to_string(),
+                result.to_string(),
+                converged,
+                churn,
+            ]);
         }
     }
     let width = rows.iter().map(|r| r[0].len()).max().unwrap_or(0).max("variant".len());
@@ -157,7 +161,28 @@ fn churn_summary(detail: &str) -> String {
     if detail.starts_with('`') {
         return detail.split(';').next().unwrap_or(detail).to_string();
     }
-    let max = detail.split("most connects per pair ").nth(1).and_then(|r| r.split(';').next()).unwrap_or("?");
+    let worst = detail.split("most connects per pair ").nth(1).and_then(|r| r.split(';').next()).unwrap_or("?");
     let all = detail.rsplit(", ").next().unwrap_or("");
-    format!("{max} max/pair; {all}")
+    match worst.split_once(" (") {
+        Some((count, pair)) => format!("{count} max/pair ({pair}); {all}"),
+        None => format!("{worst} max/pair; {all}"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::churn_summary;
+
+    #[test]
+    fn the_switch_churn_detail_is_summarised_with_its_worst_pair() {
+        let detail = "in the 30s after the last heal: most connects per pair 16 (host2->host1; at most 10), \
+                      most resets per pair 3 (host1->host2; unbounded), 32 connects in all";
+        assert_eq!(churn_summary(detail), "16 max/pair (host2->host1); 32 connects in all");
+    }
+
+    #[test]
+    fn a_counter_churn_detail_keeps_its_first_clause() {
+        let detail = "`.counters.flaps` grew by at most 114 (n5) in 15s; at most 3 allowed";
+        assert_eq!(churn_summary(detail), "`.counters.flaps` grew by at most 114 (n5) in 15s");
+    }
 }

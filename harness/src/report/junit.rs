@@ -91,7 +91,8 @@ fn description(run: &VariantReport, variant: &VariantOutcome) -> String {
 /// The last lines of every `*.log` in a run folder.
 pub fn node_log_tails(folder: &Path) -> String {
     let Ok(entries) = std::fs::read_dir(folder) else { return String::new() };
-    let mut logs: Vec<_> = entries.flatten().map(|e| e.path()).filter(|p| p.extension().is_some_and(|e| e == "log")).collect();
+    let mut logs: Vec<_> =
+        entries.flatten().map(|e| e.path()).filter(|p| p.extension().is_some_and(|e| e == "log")).collect();
     logs.sort();
     let mut text = String::new();
     for log in logs {

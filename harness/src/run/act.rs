@@ -30,9 +30,12 @@ impl Runner<'_> {
             let mut cmd = Command::new(&args[0]);
             cmd.args(&args[1..]).envs(self.cluster.env(n)).env("PATH", self.cluster.supervisor.path_env());
             cmd.stdin(Stdio::null()).stdout(out).stderr(err);
-            let mut child = self.cluster.launcher().spawn(self.cluster.namespace(n), cmd).await.map_err(|e| {
-                StepError::Internal(format!("exec `{}` on {name}: {e}", args[0]))
-            })?;
+            let mut child = self
+                .cluster
+                .launcher()
+                .spawn(self.cluster.namespace(n), cmd)
+                .await
+                .map_err(|e| StepError::Internal(format!("exec `{}` on {name}: {e}", args[0])))?;
             if !wait {
                 details.push(format!("{name}: started"));
                 self.background.push(child);
@@ -43,7 +46,10 @@ impl Runner<'_> {
                 Err(_) => {
                     let _ = child.start_kill();
                     let _ = child.wait().await;
-                    return Err(StepError::Failed(format!("exec `{}` on {name} timed out after {timeout:?}", args.join(" "))));
+                    return Err(StepError::Failed(format!(
+                        "exec `{}` on {name} timed out after {timeout:?}",
+                        args.join(" ")
+                    )));
                 }
             };
             if check && !status.success() {
@@ -76,11 +82,19 @@ impl Runner<'_> {
             let url = self.cluster.render(n, url);
             let target = http::parse_url(&url).map_err(StepError::Internal)?;
             let body = body.map(|b| self.cluster.render(n, b));
-            let send = http::request(self.cluster.namespace(n), self.cluster.launcher(), method, &target, body.as_deref().map(str::as_bytes));
+            let send = http::request(
+                self.cluster.namespace(n),
+                self.cluster.launcher(),
+                method,
+                &target,
+                body.as_deref().map(str::as_bytes),
+            );
             let answer = match tokio::time::timeout(timeout, send).await {
                 Ok(Ok(answer)) => answer,
                 Ok(Err(e)) => return Err(StepError::Failed(format!("{method} {url} from {name}: {e}"))),
-                Err(_) => return Err(StepError::Failed(format!("{method} {url} from {name} timed out after {timeout:?}"))),
+                Err(_) => {
+                    return Err(StepError::Failed(format!("{method} {url} from {name} timed out after {timeout:?}")))
+                }
             };
             let file = self.folder.join(format!("http-{}-{name}.body", self.step));
             std::fs::write(&file, &answer.body).map_err(io)?;

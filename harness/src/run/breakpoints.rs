@@ -43,7 +43,12 @@ impl Runner<'_> {
     }
 
     /// `continue` (the point stays armed) or `disarm`.
-    pub(crate) async fn release_point(&mut self, targets: &Targets, point: &str, disarm: bool) -> Result<String, StepError> {
+    pub(crate) async fn release_point(
+        &mut self,
+        targets: &Targets,
+        point: &str,
+        disarm: bool,
+    ) -> Result<String, StepError> {
         let nodes = self.targets(targets, &[]);
         let mut unconnected = Vec::new();
         for &n in &nodes {
@@ -70,7 +75,12 @@ impl Runner<'_> {
 
     /// `await: {hit: POINT, nodes}`: every node has hit the point since it
     /// was last armed there.
-    pub(crate) async fn await_hit(&mut self, point: &str, targets: &Targets, within: Duration) -> Result<String, StepError> {
+    pub(crate) async fn await_hit(
+        &mut self,
+        point: &str,
+        targets: &Targets,
+        within: Duration,
+    ) -> Result<String, StepError> {
         let nodes = self.targets(targets, &[]);
         let deadline = Instant::now() + within;
         let started = Instant::now();
@@ -80,7 +90,10 @@ impl Runner<'_> {
             let waited = self.cluster.control(n).wait_hit(point, since, left).await;
             self.drain_control();
             if let Err(e) = waited {
-                return Err(StepError::Failed(format!("no hit of {point} on {} within {within:?}: {e}", self.cluster.names()[n])));
+                return Err(StepError::Failed(format!(
+                    "no hit of {point} on {} within {within:?}: {e}",
+                    self.cluster.names()[n]
+                )));
             }
         }
         Ok(format!("{} hit {point} after {:.1}s", self.names_of(&nodes).join(", "), started.elapsed().as_secs_f64()))

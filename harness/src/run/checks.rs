@@ -67,7 +67,12 @@ impl Runner<'_> {
         let obs = match tokio::time::timeout(timeout, self.tick()).await {
             Ok(obs) => obs,
             Err(_) => {
-                return CheckOutcome { check, passed: false, detail: format!("probes did not answer within {timeout:?}"), measured: None }
+                return CheckOutcome {
+                    check,
+                    passed: false,
+                    detail: format!("probes did not answer within {timeout:?}"),
+                    measured: None,
+                }
             }
         };
         let silent: Vec<String> = obs
@@ -80,7 +85,8 @@ impl Runner<'_> {
             })
             .collect();
         let passed = silent.is_empty();
-        let detail = if passed { "every running node answered".into() } else { format!("not answering: {}", silent.join("; ")) };
+        let detail =
+            if passed { "every running node answered".into() } else { format!("not answering: {}", silent.join("; ")) };
         CheckOutcome { check, passed, detail, measured: None }
     }
 }

@@ -79,7 +79,13 @@ impl Runner<'_> {
     }
 
     /// The `churn` check on a counter read through each node's probe.
-    pub(crate) async fn check_counter_churn(&mut self, counter: &str, max: u64, window: Duration, after: ChurnFrom) -> CheckOutcome {
+    pub(crate) async fn check_counter_churn(
+        &mut self,
+        counter: &str,
+        max: u64,
+        window: Duration,
+        after: ChurnFrom,
+    ) -> CheckOutcome {
         let check = "churn".to_string();
         let view = match View::compile(counter) {
             Ok(v) => v,

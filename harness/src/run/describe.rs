@@ -37,7 +37,9 @@ pub fn describe(action: &Action, names: &[String]) -> String {
             format!("drop `{id}` {} with probability {probability}{count}", flow_text(flow, names))
         }
         Action::Stall { id, flow } => format!("stall `{id}` {}", flow_text(flow, names)),
-        Action::Delay { id, flow, by, jitter } => format!("delay `{id}` {} by {by:?} ± {jitter:?}", flow_text(flow, names)),
+        Action::Delay { id, flow, by, jitter } => {
+            format!("delay `{id}` {} by {by:?} ± {jitter:?}", flow_text(flow, names))
+        }
         Action::Duplicate { id, flow, probability } => {
             format!("duplicate `{id}` {} with probability {probability}", flow_text(flow, names))
         }
@@ -55,7 +57,9 @@ pub fn describe(action: &Action, names: &[String]) -> String {
         Action::Continue { nodes, point } => format!("continue {point} on {}", t(nodes)),
         Action::Disarm { nodes, point } => format!("disarm {point} on {}", t(nodes)),
         Action::Exec { nodes, argv, .. } => format!("exec `{}` on {}", template_text(argv), t(nodes)),
-        Action::Http { nodes, method, url, .. } => format!("http {method} {} on {}", template_text(std::slice::from_ref(url)), t(nodes)),
+        Action::Http { nodes, method, url, .. } => {
+            format!("http {method} {} on {}", template_text(std::slice::from_ref(url)), t(nodes))
+        }
     }
 }
 

@@ -102,12 +102,15 @@ pub async fn run_variant(
         sink(log.now(), &event);
         log.record(event);
     };
-    record(&mut log, RunEvent::RunStarted {
-        suite: plan.name.clone(),
-        variant: variant.name.clone(),
-        seed: plan.seed,
-        subnet: format!("{}/{}", plan.subnet, plan.prefix),
-    });
+    record(
+        &mut log,
+        RunEvent::RunStarted {
+            suite: plan.name.clone(),
+            variant: variant.name.clone(),
+            seed: plan.seed,
+            subnet: format!("{}/{}", plan.subnet, plan.prefix),
+        },
+    );
     let cluster = Cluster::build(plan, variant, &folder, options.net).await.map_err(RunError)?;
     let mut runner = Runner {
         plan,
@@ -190,12 +193,15 @@ impl Runner<'_> {
         let mut outcomes = Vec::new();
         for check in &self.plan.checks {
             let outcome = self.check(check).await;
-            sink(self.log.now(), &RunEvent::CheckResult {
-                check: outcome.check.clone(),
-                passed: outcome.passed,
-                detail: outcome.detail.clone(),
-                measured: outcome.measured,
-            });
+            sink(
+                self.log.now(),
+                &RunEvent::CheckResult {
+                    check: outcome.check.clone(),
+                    passed: outcome.passed,
+                    detail: outcome.detail.clone(),
+                    measured: outcome.measured,
+                },
+            );
             outcomes.push(outcome);
         }
         // Exits noticed during the last check still count.
@@ -236,4 +242,3 @@ fn internal(e: StepError) -> RunError {
         StepError::Failed(s) | StepError::Internal(s) => RunError(s),
     }
 }
-

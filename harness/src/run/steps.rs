@@ -82,7 +82,9 @@ impl Runner<'_> {
     async fn await_up(&mut self, targets: &Targets, within: Duration) -> Result<String, StepError> {
         let nodes = self.targets(targets, &[]);
         let watched = nodes.clone();
-        let up = move |obs: &Observation| watched.iter().all(|&n| matches!(obs.nodes[n], crate::observe::NodeView::Answered(_)));
+        let up = move |obs: &Observation| {
+            watched.iter().all(|&n| matches!(obs.nodes[n], crate::observe::NodeView::Answered(_)))
+        };
         match self.wait_for(up, within, Duration::ZERO).await {
             Ok(after) => Ok(format!("{} up after {:.1}s", self.names_of(&nodes).join(", "), after.as_secs_f64())),
             Err(last) => Err(StepError::Failed(format!("not up within {within:?}: {last}"))),

@@ -36,8 +36,7 @@ impl Chooser {
             _ => named,
         };
         let exclude: NodeSet = exclude.iter().map(|&n| n as NodeIx).collect();
-        let chosen: Vec<NodeId> =
-            choose(spec, self.nodes, &exclude, &mut self.rng).iter().map(usize::from).collect();
+        let chosen: Vec<NodeId> = choose(spec, self.nodes, &exclude, &mut self.rng).iter().map(usize::from).collect();
         if spec.random_count(self.nodes).is_some() {
             self.last_choice = chosen.clone();
         }

@@ -27,7 +27,8 @@ impl Runner<'_> {
                     NodeView::Failed(e) => (Value::Null, Some(e.clone())),
                 };
                 // A probe error's text varies (timings); record only real changes.
-                let same_failure = matches!((self.last_views.get(i), view), (Some(NodeView::Failed(_)), NodeView::Failed(_)));
+                let same_failure =
+                    matches!((self.last_views.get(i), view), (Some(NodeView::Failed(_)), NodeView::Failed(_)));
                 if !same_failure {
                     let node = self.cluster.names()[i].clone();
                     self.log.record(RunEvent::ViewChanged { node, view: json, error });

@@ -37,7 +37,8 @@ pub fn ping_suite(n: usize, steps: &str) -> String {
 /// Builds the cluster of a plan's first variant and starts every node,
 /// waiting until every probe answers.
 pub async fn start(plan: &Plan, folder: &Path) -> Cluster {
-    let mut cluster = Cluster::build(plan, &plan.variants[0], folder, NetOptions::default()).await.expect("build cluster");
+    let mut cluster =
+        Cluster::build(plan, &plan.variants[0], folder, NetOptions::default()).await.expect("build cluster");
     for i in 0..plan.nodes.len() {
         cluster.supervisor.start(i).await.expect("start node");
     }
@@ -77,4 +78,3 @@ pub fn meets_expectation(file: &str, variant: &str) {
         String::from_utf8_lossy(&run.stderr)
     );
 }
-

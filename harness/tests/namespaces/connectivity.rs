@@ -9,7 +9,7 @@ use std::time::Duration;
 use quiesce::cluster::Cluster;
 use quiesce_faults::{Action, Flow, Matcher, NodeSet, Rule};
 
-use crate::common::{plan, ping_suite, require_root, start};
+use crate::common::{ping_suite, plan, require_root, start};
 
 const PORT: u16 = 7000;
 
@@ -51,7 +51,8 @@ async fn full_drop_blocks_tcp_and_udp_between_two_nodes_only() {
 
     let pair: NodeSet = [0u16, 1].into_iter().collect();
     let flow = Flow { from: Some(pair.clone()), to: Some(pair), proto: None, port: None };
-    let rule = Rule { id: "cut".into(), matcher: Matcher::Flow(flow), action: Action::Drop { probability: 1.0, count: None } };
+    let rule =
+        Rule { id: "cut".into(), matcher: Matcher::Flow(flow), action: Action::Drop { probability: 1.0, count: None } };
     cluster.switch.add_rule(rule).unwrap();
 
     assert!(!tcp_connects(&cluster, 0, addr(1)).await, "a->b TCP must be blocked");

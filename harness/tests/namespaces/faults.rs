@@ -5,7 +5,7 @@ use std::time::{Duration, Instant};
 use quiesce_faults::{Action, Flow, Grudge, Matcher, NodeSet, Proto, Rule};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
-use crate::common::{plan, ping_suite, require_root, start};
+use crate::common::{ping_suite, plan, require_root, start};
 use crate::sockets::{connect, listen, udp};
 
 fn flow(from: u16, to: u16, proto: Option<Proto>) -> Flow {
@@ -45,7 +45,10 @@ async fn stalled_tcp_bytes_arrive_in_order_only_after_release() {
 
     assert!(cluster.switch.remove_rule("stall"));
     let mut got = Vec::new();
-    tokio::time::timeout(Duration::from_secs(20), server.read_to_end(&mut got)).await.expect("stream completes").unwrap();
+    tokio::time::timeout(Duration::from_secs(20), server.read_to_end(&mut got))
+        .await
+        .expect("stream completes")
+        .unwrap();
     assert_eq!(got.len(), sent.len(), "every byte arrives");
     assert!(got == sent, "the bytes arrive in order");
     drop(writer.await.unwrap());
@@ -86,7 +89,8 @@ async fn one_way_partition_blocks_only_one_direction() {
         b.send_to(&[i], (cluster.addrs()[0], 9100)).await.unwrap();
     }
     for i in 0..5u8 {
-        let (n, _) = tokio::time::timeout(Duration::from_secs(1), a.recv_from(&mut buf)).await.expect("b->a arrives").unwrap();
+        let (n, _) =
+            tokio::time::timeout(Duration::from_secs(1), a.recv_from(&mut buf)).await.expect("b->a arrives").unwrap();
         assert_eq!(&buf[..n], &[i]);
     }
     let at_b = tokio::time::timeout(Duration::from_millis(800), b.recv_from(&mut buf)).await;
@@ -116,7 +120,10 @@ async fn blast(cluster: &quiesce::cluster::Cluster, count: usize, size: usize, p
 async fn duplicate_delay_and_rate_change_what_the_receiver_measures() {
     let (_dir, cluster) = cluster(2).await;
 
-    cluster.switch.add_rule(Rule::new("dup", Matcher::Flow(flow(0, 1, None)), Action::Duplicate { probability: 1.0 })).unwrap();
+    cluster
+        .switch
+        .add_rule(Rule::new("dup", Matcher::Flow(flow(0, 1, None)), Action::Duplicate { probability: 1.0 }))
+        .unwrap();
     let (got, _) = blast(&cluster, 50, 100, 9200).await;
     assert_eq!(got, 100, "every datagram arrives twice");
     cluster.switch.remove_all();

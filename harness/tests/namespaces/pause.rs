@@ -2,7 +2,7 @@
 
 use quiesce::observe::NodeView;
 
-use crate::common::{plan, ping_suite, require_root, start};
+use crate::common::{ping_suite, plan, require_root, start};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn pause_silences_the_probe_and_resume_restores_it() {

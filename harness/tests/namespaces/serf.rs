@@ -12,11 +12,7 @@ fn serf_views_diverge_during_partition_and_converge_after_heal() {
     require_root();
     let out = tempfile::tempdir().unwrap();
     let suite = concat!(env!("CARGO_MANIFEST_DIR"), "/../suites/serf-partition.yaml");
-    let run = Command::new(quiesce_bin())
-        .args(["run", suite, "--out"])
-        .arg(out.path())
-        .output()
-        .unwrap();
+    let run = Command::new(quiesce_bin()).args(["run", suite, "--out"]).arg(out.path()).output().unwrap();
     let stdout = String::from_utf8_lossy(&run.stdout);
     let stderr = String::from_utf8_lossy(&run.stderr);
     assert_eq!(run.status.code(), Some(0), "serf-partition should pass:\n{stdout}\n{stderr}");
@@ -37,7 +33,8 @@ fn serf_views_diverge_during_partition_and_converge_after_heal() {
             views.insert(e["node"].as_str().unwrap().to_string(), e["view"].clone());
         }
         let distinct: std::collections::BTreeSet<String> = views.values().map(|v| v.to_string()).collect();
-        if events.iter().position(|x| std::ptr::eq(x, e)).unwrap() > applied && views.len() == 5 && distinct.len() >= 2 {
+        if events.iter().position(|x| std::ptr::eq(x, e)).unwrap() > applied && views.len() == 5 && distinct.len() >= 2
+        {
             diverged = true;
         }
     }

@@ -71,8 +71,10 @@ fn sigkilled_harness_leaves_no_process_namespace_or_tun() {
     let deadline = Instant::now() + Duration::from_secs(30);
     let (pids, inodes) = loop {
         let evs = run_folder(&out).map(|f| events(&f)).unwrap_or_default();
-        let pids: Vec<i32> = evs.iter().filter(|e| e["event"] == "node-started").map(|e| e["pid"].as_i64().unwrap() as i32).collect();
-        let inodes: Vec<u64> = evs.iter().filter(|e| e["event"] == "node-network").map(|e| e["netns"].as_u64().unwrap()).collect();
+        let pids: Vec<i32> =
+            evs.iter().filter(|e| e["event"] == "node-started").map(|e| e["pid"].as_i64().unwrap() as i32).collect();
+        let inodes: Vec<u64> =
+            evs.iter().filter(|e| e["event"] == "node-network").map(|e| e["netns"].as_u64().unwrap()).collect();
         if pids.len() == 3 && evs.iter().any(|e| e["event"] == "step-started") {
             break (pids, inodes);
         }
@@ -99,7 +101,8 @@ fn sigkilled_harness_leaves_no_process_namespace_or_tun() {
         std::thread::sleep(Duration::from_millis(100));
     }
     // The TUN devices lived only in those namespaces; none ever was in ours.
-    let links = Command::new("ip").args(["-o", "link"]).output().map(|o| String::from_utf8_lossy(&o.stdout).to_string());
+    let links =
+        Command::new("ip").args(["-o", "link"]).output().map(|o| String::from_utf8_lossy(&o.stdout).to_string());
     if let Ok(links) = links {
         assert!(!links.contains("tun0"), "no tun0 in the root namespace: {links}");
     }

@@ -26,7 +26,11 @@ fn socket2_bind(sock: std::net::UdpSocket, addr: SocketAddrV4) -> std::net::UdpS
     use std::os::fd::AsRawFd;
     // SAFETY: binding a valid socket to a valid sockaddr_in.
     let rc = unsafe {
-        libc::bind(sock.as_raw_fd(), &raw as *const _ as *const libc::sockaddr, std::mem::size_of::<libc::sockaddr_in>() as u32)
+        libc::bind(
+            sock.as_raw_fd(),
+            &raw as *const _ as *const libc::sockaddr,
+            std::mem::size_of::<libc::sockaddr_in>() as u32,
+        )
     };
     assert_eq!(rc, 0, "bind {addr}: {}", std::io::Error::last_os_error());
     sock
@@ -43,7 +47,13 @@ pub async fn listen(cluster: &Cluster, node: usize, port: u16) -> tokio::net::Tc
 }
 
 /// Connects from `node`'s namespace to `to:port`, giving up after `limit`.
-pub async fn connect(cluster: &Cluster, node: usize, to: Ipv4Addr, port: u16, limit: Duration) -> std::io::Result<tokio::net::TcpStream> {
+pub async fn connect(
+    cluster: &Cluster,
+    node: usize,
+    to: Ipv4Addr,
+    port: u16,
+    limit: Duration,
+) -> std::io::Result<tokio::net::TcpStream> {
     let fd = cluster.launcher().socket(cluster.namespace(node), libc::AF_INET, libc::SOCK_STREAM).await?;
     // SAFETY: a fresh owned TCP socket.
     let socket = unsafe { tokio::net::TcpSocket::from_raw_fd(fd.into_raw_fd()) };

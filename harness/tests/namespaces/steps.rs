@@ -4,7 +4,7 @@
 use quiesce::cluster::NetOptions;
 use quiesce::run::{run_variant, RunOptions, VariantReport};
 
-use crate::common::{plan, ping_suite, require_root};
+use crate::common::{ping_suite, plan, require_root};
 
 const FIVE_CONNECTS: &str = r#"  - await: converged
     within: 10s
@@ -28,7 +28,8 @@ pub async fn run(yaml: &str, pcap: bool) -> (tempfile::TempDir, VariantReport) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn churn_counts_every_connection_a_client_made() {
-    let yaml = format!("{}checks:\n  - churn: {{ max-connects: 5, window: 1s, after: heal }}\n", ping_suite(2, FIVE_CONNECTS));
+    let yaml =
+        format!("{}checks:\n  - churn: {{ max-connects: 5, window: 1s, after: heal }}\n", ping_suite(2, FIVE_CONNECTS));
     let (_dir, report) = run(&yaml, true).await;
     assert!(report.failures.is_empty(), "{:?}", report.failures);
     let churn = &report.checks[0];
@@ -54,7 +55,10 @@ async fn churn_counts_every_connection_a_client_made() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn churn_within_the_bound_passes() {
-    let yaml = format!("{}checks:\n  - churn: {{ max-connects: 6, max-resets: 0, window: 1s, after: heal }}\n", ping_suite(2, FIVE_CONNECTS));
+    let yaml = format!(
+        "{}checks:\n  - churn: {{ max-connects: 6, max-resets: 0, window: 1s, after: heal }}\n",
+        ping_suite(2, FIVE_CONNECTS)
+    );
     let (_dir, report) = run(&yaml, false).await;
     assert!(report.passed, "{:?} {:?}", report.failures, report.checks);
     assert!(!report.folder.join("capture.pcap").exists(), "no capture unless asked");
@@ -65,7 +69,11 @@ async fn a_failing_exec_fails_the_run_with_its_output() {
     let steps = "  - exec: [bash, -c, \"echo broken >&2; exit 3\"]\n    on: a\n";
     let (_dir, report) = run(&ping_suite(2, steps), false).await;
     assert!(!report.passed);
-    assert!(report.failures[0].contains("exit status: 3") && report.failures[0].contains("broken"), "{:?}", report.failures);
+    assert!(
+        report.failures[0].contains("exit status: 3") && report.failures[0].contains("broken"),
+        "{:?}",
+        report.failures
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -85,5 +93,23 @@ async fn http_steps_reach_a_node_api_and_check_the_status() {
     let status: serde_json::Value = serde_json::from_str(&body).unwrap();
     assert_eq!(status["name"], "a", "the request went to a's own loopback");
     assert_eq!(report.failures.len(), 1, "{:?}", report.failures);
-    assert!(report.failures[0].contains("step 4/4") && report.failures[0].contains("HTTP 404 (expected 2xx)"), "{:?}", report.failures);
+    assert!(
+        report.failures[0].contains("step 4/4") && report.failures[0].contains("HTTP 404 (expected 2xx)"),
+        "{:?}",
+        report.failures
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn counter_churn_reads_the_running_nodes_and_passes_over_stopped_ones() {
+    let steps = "  - await: converged\n    within: 10s\n  - kill: c\n";
+    let checks = "checks:\n  - churn: { counter: '.counters.tcp_connections', max: 0, window: 1s }\n  \
+                  - churn: { counter: '.counters.pings_received', max: 0, window: 1s }\n";
+    let (_dir, report) = run(&format!("{}{checks}", ping_suite(3, steps)), false).await;
+    assert!(report.failures.is_empty(), "{:?}", report.failures);
+    let (quiet, busy) = (&report.checks[0], &report.checks[1]);
+    assert!(quiet.passed, "nobody opened a TCP connection; c is down, not unreadable: {}", quiet.detail);
+    assert!(!quiet.detail.contains("unreadable"), "{}", quiet.detail);
+    assert!(!busy.passed, "a and b ping each other every 100ms: {}", busy.detail);
+    assert!(busy.measured.is_some_and(|grew| grew >= 5.0), "{}", busy.detail);
 }
