@@ -125,12 +125,7 @@ impl Engine {
         }
         let key = RuleKey(self.next_key);
         self.next_key += 1;
-        self.rules.push(Entry {
-            key,
-            rule,
-            stats: RuleStats::default(),
-            pacer: Pacer::default(),
-        });
+        self.rules.push(Entry { key, rule, stats: RuleStats::default(), pacer: Pacer::default() });
         Ok(key)
     }
 
@@ -192,13 +187,7 @@ impl Engine {
     /// `now` is a monotonic time since an epoch of the caller's choosing,
     /// the same for every call; only rate rules read it, and `len`.
     #[inline]
-    pub fn verdict<R: Rng + ?Sized>(
-        &mut self,
-        meta: &PacketMeta,
-        len: usize,
-        now: Duration,
-        rng: &mut R,
-    ) -> Verdict {
+    pub fn verdict<R: Rng + ?Sized>(&mut self, meta: &PacketMeta, len: usize, now: Duration, rng: &mut R) -> Verdict {
         if self.rules.is_empty() {
             return Verdict::PASS;
         }
@@ -206,19 +195,13 @@ impl Engine {
     }
 
     fn walk<R: Rng + ?Sized>(&mut self, packet: &Packet<'_>, rng: &mut R) -> Verdict {
-        let mut delivery = Delivery {
-            delay: Duration::ZERO,
-            copies: 1,
-        };
+        let mut delivery = Delivery { delay: Duration::ZERO, copies: 1 };
         for entry in &mut self.rules {
             if let Some(verdict) = entry.apply(packet, &mut delivery, rng) {
                 return verdict;
             }
         }
-        Verdict::Deliver {
-            delay: delivery.delay,
-            copies: delivery.copies,
-        }
+        Verdict::Deliver { delay: delivery.delay, copies: delivery.copies }
     }
 
     fn position(&self, id: &str) -> Option<usize> {

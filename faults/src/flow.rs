@@ -71,9 +71,7 @@ impl Flow {
         self.from.as_ref().is_none_or(|set| set.contains(meta.from))
             && self.to.as_ref().is_none_or(|set| set.contains(meta.to))
             && self.proto.is_none_or(|p| p.number() == meta.proto)
-            && self
-                .port
-                .is_none_or(|p| meta.src_port == Some(p) || meta.dst_port == Some(p))
+            && self.port.is_none_or(|p| meta.src_port == Some(p) || meta.dst_port == Some(p))
     }
 }
 
@@ -98,14 +96,7 @@ mod tests {
         for p in [Proto::Tcp, Proto::Udp, Proto::Icmp] {
             assert_eq!(Proto::from_number(p.number()), Some(p));
         }
-        assert_eq!(
-            (
-                Proto::Tcp.number(),
-                Proto::Udp.number(),
-                Proto::Icmp.number()
-            ),
-            (6, 17, 1)
-        );
+        assert_eq!((Proto::Tcp.number(), Proto::Udp.number(), Proto::Icmp.number()), (6, 17, 1));
         assert_eq!(Proto::from_number(47), None);
     }
 
@@ -124,23 +115,14 @@ mod tests {
         };
         assert!(flow.matches(&meta(1, 3, 6, Some((40000, 6783)))));
         assert!(!flow.matches(&meta(0, 3, 6, Some((40000, 6783)))), "sender");
-        assert!(
-            !flow.matches(&meta(1, 2, 6, Some((40000, 6783)))),
-            "destination"
-        );
-        assert!(
-            !flow.matches(&meta(1, 3, 17, Some((40000, 6783)))),
-            "protocol"
-        );
+        assert!(!flow.matches(&meta(1, 2, 6, Some((40000, 6783)))), "destination");
+        assert!(!flow.matches(&meta(1, 3, 17, Some((40000, 6783)))), "protocol");
         assert!(!flow.matches(&meta(1, 3, 6, Some((40000, 6784)))), "port");
     }
 
     #[test]
     fn port_matches_either_end() {
-        let flow = Flow {
-            port: Some(6783),
-            ..Flow::any()
-        };
+        let flow = Flow { port: Some(6783), ..Flow::any() };
         assert!(flow.matches(&meta(0, 1, 6, Some((6783, 40000)))));
         assert!(flow.matches(&meta(1, 0, 6, Some((40000, 6783)))));
         assert!(!flow.matches(&meta(1, 0, 1, None)));

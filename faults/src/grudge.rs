@@ -58,12 +58,7 @@ impl Grudge {
     pub fn one_way(from: &NodeSet, to: &NodeSet) -> Self {
         let blocked = from
             .iter()
-            .map(|sender| {
-                (
-                    sender,
-                    to.iter().filter(|&n| n != sender).collect::<NodeSet>(),
-                )
-            })
+            .map(|sender| (sender, to.iter().filter(|&n| n != sender).collect::<NodeSet>()))
             .filter(|(_, set)| !set.is_empty())
             .collect();
         Grudge { blocked }
@@ -77,18 +72,14 @@ impl Grudge {
 
     /// The destinations `from` cannot reach, if any.
     pub fn blocked_from(&self, from: NodeIx) -> Option<&NodeSet> {
-        let found = self
-            .blocked
-            .binary_search_by_key(&from, |(sender, _)| *sender);
+        let found = self.blocked.binary_search_by_key(&from, |(sender, _)| *sender);
         found.ok().map(|i| &self.blocked[i].1)
     }
 
     /// Every blocked `(from, to)` pair, ordered by sender then destination:
     /// the resolved targets to record for a partition.
     pub fn pairs(&self) -> impl Iterator<Item = (NodeIx, NodeIx)> + '_ {
-        self.blocked
-            .iter()
-            .flat_map(|(from, to)| to.iter().map(move |to| (*from, to)))
+        self.blocked.iter().flat_map(|(from, to)| to.iter().map(move |to| (*from, to)))
     }
 
     /// Whether the grudge blocks nothing.

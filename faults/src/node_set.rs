@@ -164,10 +164,7 @@ mod tests {
     fn members_across_words_iterate_in_order() {
         let set: NodeSet = [700, 3, 64, 63, 0, NodeIx::MAX, 3].into_iter().collect();
         assert_eq!(set.len(), 6);
-        assert_eq!(
-            set.iter().collect::<Vec<_>>(),
-            [0, 3, 63, 64, 700, NodeIx::MAX]
-        );
+        assert_eq!(set.iter().collect::<Vec<_>>(), [0, 3, 63, 64, 700, NodeIx::MAX]);
         assert!(set.contains(64));
         assert!(!set.contains(65));
     }

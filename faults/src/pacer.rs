@@ -30,12 +30,7 @@ pub(crate) struct Pacer {
 impl Pacer {
     /// When a packet of `len` bytes arriving at `arrival` leaves the link,
     /// or `None` if the queue is too long for it (or the rate is zero).
-    pub(crate) fn admit(
-        &mut self,
-        arrival: Duration,
-        len: usize,
-        bits_per_second: u64,
-    ) -> Option<Duration> {
+    pub(crate) fn admit(&mut self, arrival: Duration, len: usize, bits_per_second: u64) -> Option<Duration> {
         let transmit = transmit_time(len, bits_per_second)?;
         let departure = arrival.max(self.free_at).saturating_add(transmit);
         if departure.saturating_sub(arrival) > RATE_BACKLOG {
@@ -53,9 +48,7 @@ fn transmit_time(len: usize, bits_per_second: u64) -> Option<Duration> {
         return None;
     }
     let bits = u128::try_from(len).ok()?.saturating_mul(8);
-    let nanos = bits
-        .saturating_mul(1_000_000_000)
-        .div_ceil(u128::from(bits_per_second));
+    let nanos = bits.saturating_mul(1_000_000_000).div_ceil(u128::from(bits_per_second));
     if nanos > RATE_BACKLOG.as_nanos() {
         return None;
     }
@@ -81,21 +74,13 @@ mod tests {
     #[test]
     fn a_busy_link_queues_in_order() {
         let mut pacer = Pacer::default();
-        let departures: Vec<_> = (0..4)
-            .map(|_| pacer.admit(ms(0), 1000, 8_000_000))
-            .collect();
-        assert_eq!(
-            departures,
-            [Some(ms(1)), Some(ms(2)), Some(ms(3)), Some(ms(4))]
-        );
+        let departures: Vec<_> = (0..4).map(|_| pacer.admit(ms(0), 1000, 8_000_000)).collect();
+        assert_eq!(departures, [Some(ms(1)), Some(ms(2)), Some(ms(3)), Some(ms(4))]);
     }
 
     #[test]
     fn transmission_rounds_up() {
-        assert_eq!(
-            transmit_time(1, 3),
-            Some(Duration::from_nanos(2_666_666_667))
-        );
+        assert_eq!(transmit_time(1, 3), Some(Duration::from_nanos(2_666_666_667)));
         assert_eq!(transmit_time(0, 3), Some(Duration::ZERO));
     }
 
@@ -104,10 +89,7 @@ mod tests {
         let mut pacer = Pacer::default();
         // 1 Mbit/s, 125,000 bytes: one second each.
         for second in 1..=5 {
-            assert_eq!(
-                pacer.admit(ms(0), 125_000, 1_000_000),
-                Some(ms(1000 * second))
-            );
+            assert_eq!(pacer.admit(ms(0), 125_000, 1_000_000), Some(ms(1000 * second)));
         }
         assert_eq!(pacer.admit(ms(0), 125_000, 1_000_000), None);
         assert_eq!(pacer.admit(ms(0), 1, 1_000_000), None);

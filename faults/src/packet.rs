@@ -77,19 +77,13 @@ impl std::error::Error for ParseError {}
 
 /// Reads the [`PacketMeta`] of an IPv4 packet, mapping its addresses to
 /// nodes with `node_of`. Does not allocate and never panics.
-pub fn parse_ipv4(
-    packet: &[u8],
-    node_of: impl Fn(Ipv4Addr) -> Option<NodeIx>,
-) -> Result<PacketMeta, ParseError> {
+pub fn parse_ipv4(packet: &[u8], node_of: impl Fn(Ipv4Addr) -> Option<NodeIx>) -> Result<PacketMeta, ParseError> {
     let first = *packet.first().ok_or(ParseError::Truncated)?;
     let version = first >> 4;
     if version != 4 {
         return Err(ParseError::NotIpv4 { version });
     }
-    let header: &[u8; 20] = packet
-        .get(..20)
-        .and_then(|h| h.try_into().ok())
-        .ok_or(ParseError::Truncated)?;
+    let header: &[u8; 20] = packet.get(..20).and_then(|h| h.try_into().ok()).ok_or(ParseError::Truncated)?;
     let header_len = usize::from(first & 0x0f) * 4;
     let total_len = usize::from(u16::from_be_bytes([header[2], header[3]]));
     if header_len < 20 || total_len < header_len {
@@ -107,22 +101,14 @@ pub fn parse_ipv4(
         _ => &[],
     };
     let (src_port, dst_port) = ports(proto, transport);
-    Ok(PacketMeta {
-        from,
-        to,
-        proto,
-        src_port,
-        dst_port,
-        tcp_flags: tcp_flags(proto, transport),
-    })
+    Ok(PacketMeta { from, to, proto, src_port, dst_port, tcp_flags: tcp_flags(proto, transport) })
 }
 
 fn ports(proto: u8, transport: &[u8]) -> (Option<u16>, Option<u16>) {
     match (proto, transport) {
-        (TCP | UDP, [s0, s1, d0, d1, ..]) => (
-            Some(u16::from_be_bytes([*s0, *s1])),
-            Some(u16::from_be_bytes([*d0, *d1])),
-        ),
+        (TCP | UDP, [s0, s1, d0, d1, ..]) => {
+            (Some(u16::from_be_bytes([*s0, *s1])), Some(u16::from_be_bytes([*d0, *d1])))
+        }
         _ => (None, None),
     }
 }
@@ -148,9 +134,7 @@ mod tests {
     /// An IPv4 header with `transport` after it, from 10.77.0.1 to 10.77.0.2.
     fn ipv4(proto: u8, fragment: u16, transport: &[u8]) -> Vec<u8> {
         let total = u16::try_from(20 + transport.len()).expect("small test packet");
-        let mut p = vec![
-            0x45, 0, 0, 0, 0, 0, 0, 0, 64, proto, 0, 0, 10, 77, 0, 1, 10, 77, 0, 2,
-        ];
+        let mut p = vec![0x45, 0, 0, 0, 0, 0, 0, 0, 64, proto, 0, 0, 10, 77, 0, 1, 10, 77, 0, 2];
         p[2..4].copy_from_slice(&total.to_be_bytes());
         p[6..8].copy_from_slice(&fragment.to_be_bytes());
         p.extend_from_slice(transport);
@@ -207,10 +191,7 @@ mod tests {
     fn errors_say_what_is_wrong() {
         let good = ipv4(UDP, 0, &[0; 8]);
         assert_eq!(parse_ipv4(&[], node_of), Err(ParseError::Truncated));
-        assert_eq!(
-            parse_ipv4(&[0x60; 40], node_of),
-            Err(ParseError::NotIpv4 { version: 6 })
-        );
+        assert_eq!(parse_ipv4(&[0x60; 40], node_of), Err(ParseError::NotIpv4 { version: 6 }));
         assert_eq!(parse_ipv4(&good[..19], node_of), Err(ParseError::Truncated));
         assert_eq!(parse_ipv4(&good[..27], node_of), Err(ParseError::Truncated));
         let mut short_ihl = good.clone();
@@ -219,16 +200,10 @@ mod tests {
         let mut stranger = good.clone();
         stranger[12] = 192;
         let src = Ipv4Addr::new(192, 77, 0, 1);
-        assert_eq!(
-            parse_ipv4(&stranger, node_of),
-            Err(ParseError::UnknownSource(src))
-        );
+        assert_eq!(parse_ipv4(&stranger, node_of), Err(ParseError::UnknownSource(src)));
         let mut outside = good;
         outside[19] = 0;
         let dst = Ipv4Addr::new(10, 77, 0, 0);
-        assert_eq!(
-            parse_ipv4(&outside, node_of),
-            Err(ParseError::UnknownDestination(dst))
-        );
+        assert_eq!(parse_ipv4(&outside, node_of), Err(ParseError::UnknownDestination(dst)));
     }
 }

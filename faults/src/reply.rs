@@ -79,15 +79,10 @@ impl Segment {
         if self.flags.contains(TcpFlags::ACK) {
             return (self.ack, 0, TcpFlags::RST);
         }
-        let control = u32::from(self.flags.contains(TcpFlags::SYN))
-            + u32::from(self.flags.contains(TcpFlags::FIN));
+        let control = u32::from(self.flags.contains(TcpFlags::SYN)) + u32::from(self.flags.contains(TcpFlags::FIN));
         // Sequence space wraps, so only the length mod 2^32 matters.
         let length = (self.payload_len as u32).wrapping_add(control);
-        (
-            0,
-            self.seq.wrapping_add(length),
-            TcpFlags::RST | TcpFlags::ACK,
-        )
+        (0, self.seq.wrapping_add(length), TcpFlags::RST | TcpFlags::ACK)
     }
 
     fn write_reset(&self, out: &mut Vec<u8>) {

@@ -114,23 +114,12 @@ impl Matcher {
 impl Rule {
     /// A rule from its parts.
     pub fn new(id: impl Into<String>, matcher: Matcher, action: Action) -> Self {
-        Rule {
-            id: id.into(),
-            matcher,
-            action,
-        }
+        Rule { id: id.into(), matcher, action }
     }
 
     /// A partition: drops every packet the grudge blocks.
     pub fn partition(id: impl Into<String>, grudge: Grudge) -> Self {
-        Rule::new(
-            id,
-            Matcher::Grudge(grudge),
-            Action::Drop {
-                probability: 1.0,
-                count: None,
-            },
-        )
+        Rule::new(id, Matcher::Grudge(grudge), Action::Drop { probability: 1.0, count: None })
     }
 
     /// Drops packets of a flow with a probability, up to an optional count.
@@ -155,11 +144,7 @@ impl Rule {
 
     /// Holds packets of a flow back by `gap`, with a probability.
     pub fn reorder(id: impl Into<String>, flow: Flow, probability: f64, gap: Duration) -> Self {
-        Rule::new(
-            id,
-            Matcher::Flow(flow),
-            Action::Reorder { probability, gap },
-        )
+        Rule::new(id, Matcher::Flow(flow), Action::Reorder { probability, gap })
     }
 
     /// Paces packets of a flow to a bit rate.
@@ -194,56 +179,23 @@ mod tests {
         let rule = Rule::partition("split", grudge(&[vec![0], vec![1]]));
         assert!(rule.matcher.matches(&meta(0, 1)));
         assert!(!rule.matcher.matches(&meta(0, 2)));
-        assert_eq!(
-            rule.action,
-            Action::Drop {
-                probability: 1.0,
-                count: None
-            }
-        );
+        assert_eq!(rule.action, Action::Drop { probability: 1.0, count: None });
     }
 
     #[test]
     fn constructors_fill_in_the_parts() {
-        let flow = Flow {
-            port: Some(2),
-            ..Flow::any()
-        };
+        let flow = Flow { port: Some(2), ..Flow::any() };
         let stall = Rule::stall("s", flow.clone());
         assert_eq!((stall.id.as_str(), &stall.action), ("s", &Action::Hold));
         assert!(stall.matcher.matches(&meta(5, 6)));
         let ms = Duration::from_millis(1);
         let delay = Rule::delay("d", flow, ms, ms);
-        assert_eq!(
-            delay.action,
-            Action::Delay {
-                fixed: ms,
-                jitter: ms
-            }
-        );
-        assert_eq!(
-            Rule::duplicate("d", Flow::any(), 0.5).action,
-            Action::Duplicate { probability: 0.5 }
-        );
-        assert_eq!(
-            Rule::reorder("r", Flow::any(), 0.5, ms).action,
-            Action::Reorder {
-                probability: 0.5,
-                gap: ms
-            }
-        );
-        assert_eq!(
-            Rule::rate("b", Flow::any(), 8).action,
-            Action::Rate { bits_per_second: 8 }
-        );
+        assert_eq!(delay.action, Action::Delay { fixed: ms, jitter: ms });
+        assert_eq!(Rule::duplicate("d", Flow::any(), 0.5).action, Action::Duplicate { probability: 0.5 });
+        assert_eq!(Rule::reorder("r", Flow::any(), 0.5, ms).action, Action::Reorder { probability: 0.5, gap: ms });
+        assert_eq!(Rule::rate("b", Flow::any(), 8).action, Action::Rate { bits_per_second: 8 });
         assert_eq!(Rule::reject("j", Flow::any()).action, Action::Reject);
         let drop = Rule::drop("x", Flow::any(), 0.5, Some(3));
-        assert_eq!(
-            drop.action,
-            Action::Drop {
-                probability: 0.5,
-                count: Some(3)
-            }
-        );
+        assert_eq!(drop.action, Action::Drop { probability: 0.5, count: Some(3) });
     }
 }

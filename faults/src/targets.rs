@@ -50,19 +50,11 @@ impl TargetSpec {
 /// not below `nodes` are ignored. `nodes` counts at most every [`NodeIx`]
 /// (65,536); more are treated as that many. Draws from `rng` only for the
 /// random specs.
-pub fn choose<R: Rng + ?Sized>(
-    spec: TargetSpec,
-    nodes: usize,
-    exclude: &NodeSet,
-    rng: &mut R,
-) -> NodeSet {
+pub fn choose<R: Rng + ?Sized>(spec: TargetSpec, nodes: usize, exclude: &NodeSet, rng: &mut R) -> NodeSet {
     let nodes = nodes.min(usize::from(NodeIx::MAX) + 1);
     let all = || (0..nodes).map(ix);
     match spec.random_count(nodes) {
-        Some(count) => index::sample(rng, nodes, count)
-            .into_iter()
-            .map(ix)
-            .collect(),
+        Some(count) => index::sample(rng, nodes, count).into_iter().map(ix).collect(),
         None if spec == TargetSpec::Others => all().filter(|&n| !exclude.contains(n)).collect(),
         None => all().collect(),
     }
@@ -120,10 +112,7 @@ mod tests {
 
     #[test]
     fn the_same_seed_picks_the_same_nodes() {
-        assert_eq!(
-            pick(TargetSpec::Majority, 9, &[]),
-            pick(TargetSpec::Majority, 9, &[])
-        );
+        assert_eq!(pick(TargetSpec::Majority, 9, &[]), pick(TargetSpec::Majority, 9, &[]));
     }
 
     #[test]

@@ -103,10 +103,7 @@ mod tests {
 
     #[test]
     fn flags_debug_names_them() {
-        assert_eq!(
-            format!("{:?}", TcpFlags::SYN | TcpFlags::ACK),
-            "TcpFlags(SYN|ACK)"
-        );
+        assert_eq!(format!("{:?}", TcpFlags::SYN | TcpFlags::ACK), "TcpFlags(SYN|ACK)");
         assert_eq!(format!("{:?}", TcpFlags::empty()), "TcpFlags()");
     }
 

@@ -79,10 +79,7 @@ pub enum Verdict {
 
 impl Verdict {
     /// Deliver one copy, now: what every packet gets when no rule applies.
-    pub const PASS: Verdict = Verdict::Deliver {
-        delay: Duration::ZERO,
-        copies: 1,
-    };
+    pub const PASS: Verdict = Verdict::Deliver { delay: Duration::ZERO, copies: 1 };
 
     /// Deliver one copy after `delay`.
     pub const fn delayed(delay: Duration) -> Verdict {
@@ -99,9 +96,7 @@ impl Verdict {
     pub const fn rule(self) -> Option<RuleKey> {
         match self {
             Verdict::Deliver { .. } => None,
-            Verdict::Drop { rule } | Verdict::Hold { rule } | Verdict::Reject { rule } => {
-                Some(rule)
-            }
+            Verdict::Drop { rule } | Verdict::Hold { rule } | Verdict::Reject { rule } => Some(rule),
         }
     }
 }

@@ -17,8 +17,7 @@ use std::time::Duration;
 use proptest::collection::vec;
 use proptest::prelude::*;
 use quiesce_faults::{
-    grudge, Action, Engine, Flow, Matcher, NodeIx, NodeSet, PacketMeta, Proto, Rule, TcpFlags,
-    Verdict,
+    grudge, Action, Engine, Flow, Matcher, NodeIx, NodeSet, PacketMeta, Proto, Rule, TcpFlags, Verdict,
 };
 use rand::rngs::SmallRng;
 use rand::SeedableRng;
@@ -39,16 +38,8 @@ fn proto() -> impl Strategy<Value = Proto> {
 
 fn flow() -> impl Strategy<Value = Flow> {
     let port = proptest::option::of(1..4u16);
-    let sets = (
-        proptest::option::of(node_set()),
-        proptest::option::of(node_set()),
-    );
-    (sets, proptest::option::of(proto()), port).prop_map(|((from, to), proto, port)| Flow {
-        from,
-        to,
-        proto,
-        port,
-    })
+    let sets = (proptest::option::of(node_set()), proptest::option::of(node_set()));
+    (sets, proptest::option::of(proto()), port).prop_map(|((from, to), proto, port)| Flow { from, to, proto, port })
 }
 
 fn groups() -> impl Strategy<Value = Vec<Vec<NodeIx>>> {
@@ -56,57 +47,38 @@ fn groups() -> impl Strategy<Value = Vec<Vec<NodeIx>>> {
 }
 
 fn matcher() -> impl Strategy<Value = Matcher> {
-    prop_oneof![
-        flow().prop_map(Matcher::Flow),
-        groups().prop_map(|g| Matcher::Grudge(grudge(&g)))
-    ]
+    prop_oneof![flow().prop_map(Matcher::Flow), groups().prop_map(|g| Matcher::Grudge(grudge(&g)))]
 }
 
 fn action() -> impl Strategy<Value = Action> {
     let drop = (0.0..=1.0f64, proptest::option::of(0..5u64))
         .prop_map(|(probability, count)| Action::Drop { probability, count });
-    let delay = (0..100u64, 0..100u64).prop_map(|(f, j)| Action::Delay {
-        fixed: Duration::from_millis(f),
-        jitter: Duration::from_millis(j),
-    });
+    let delay = (0..100u64, 0..100u64)
+        .prop_map(|(f, j)| Action::Delay { fixed: Duration::from_millis(f), jitter: Duration::from_millis(j) });
     let duplicate = (0.0..=1.0f64).prop_map(|probability| Action::Duplicate { probability });
-    let reorder = (0.0..=1.0f64, 0..100u64).prop_map(|(probability, gap)| Action::Reorder {
-        probability,
-        gap: Duration::from_millis(gap),
-    });
+    let reorder = (0.0..=1.0f64, 0..100u64)
+        .prop_map(|(probability, gap)| Action::Reorder { probability, gap: Duration::from_millis(gap) });
     let rate = (0..100_000u64).prop_map(|bits_per_second| Action::Rate { bits_per_second });
-    prop_oneof![
-        drop,
-        Just(Action::Hold),
-        delay,
-        duplicate,
-        reorder,
-        rate,
-        Just(Action::Reject)
-    ]
+    prop_oneof![drop, Just(Action::Hold), delay, duplicate, reorder, rate, Just(Action::Reject)]
 }
 
 fn rules() -> impl Strategy<Value = Vec<Rule>> {
     vec((matcher(), action()), 0..6).prop_map(|parts| {
         let numbered = parts.into_iter().enumerate();
-        numbered
-            .map(|(i, (m, a))| Rule::new(format!("rule-{i}"), m, a))
-            .collect()
+        numbered.map(|(i, (m, a))| Rule::new(format!("rule-{i}"), m, a)).collect()
     })
 }
 
 fn packet() -> impl Strategy<Value = PacketMeta> {
     let ports = proptest::option::of((1..4u16, 1..4u16));
     let proto = prop_oneof![Just(1u8), Just(6), Just(17), Just(47)];
-    (node(), node(), proto, ports, any::<u8>()).prop_map(|(from, to, proto, ports, flags)| {
-        PacketMeta {
-            from,
-            to,
-            proto,
-            src_port: ports.map(|p| p.0),
-            dst_port: ports.map(|p| p.1),
-            tcp_flags: TcpFlags::from_bits(flags),
-        }
+    (node(), node(), proto, ports, any::<u8>()).prop_map(|(from, to, proto, ports, flags)| PacketMeta {
+        from,
+        to,
+        proto,
+        src_port: ports.map(|p| p.0),
+        dst_port: ports.map(|p| p.1),
+        tcp_flags: TcpFlags::from_bits(flags),
     })
 }
 
@@ -116,10 +88,7 @@ fn now(engine: &mut Engine, meta: &PacketMeta, rng: &mut SmallRng) -> Verdict {
 }
 
 fn drops(verdicts: &[Verdict]) -> usize {
-    verdicts
-        .iter()
-        .filter(|v| matches!(v, Verdict::Drop { .. }))
-        .count()
+    verdicts.iter().filter(|v| matches!(v, Verdict::Drop { .. })).count()
 }
 
 proptest! {

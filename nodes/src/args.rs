@@ -37,10 +37,7 @@ impl FromStr for NodeName {
             None
         };
         match reason {
-            Some(reason) => Err(ArgError::Name {
-                text: text.to_owned(),
-                reason,
-            }),
+            Some(reason) => Err(ArgError::Name { text: text.to_owned(), reason }),
             None => Ok(NodeName(text.to_owned())),
         }
     }
@@ -65,9 +62,7 @@ pub fn parse_peers(text: &str) -> Result<PeerList, ArgError> {
     let peers = entries
         .map(|entry| {
             let bare = entry.parse::<std::net::IpAddr>().map(|ip| SocketAddr::new(ip, 0));
-            bare.or_else(|_| entry.parse()).map_err(|_| ArgError::Peer {
-                text: entry.to_owned(),
-            })
+            bare.or_else(|_| entry.parse()).map_err(|_| ArgError::Peer { text: entry.to_owned() })
         })
         .collect::<Result<_, _>>()?;
     Ok(PeerList(peers))
@@ -83,13 +78,8 @@ impl PeerList {
 
 /// Parses a duration such as `200ms`, `1s`, `1.5s` or `2m`.
 pub fn parse_duration(text: &str) -> Result<Duration, ArgError> {
-    let bad = |reason| ArgError::Duration {
-        text: text.to_owned(),
-        reason,
-    };
-    let split = text
-        .find(|c: char| c.is_ascii_alphabetic())
-        .ok_or_else(|| bad("it has no unit"))?;
+    let bad = |reason| ArgError::Duration { text: text.to_owned(), reason };
+    let split = text.find(|c: char| c.is_ascii_alphabetic()).ok_or_else(|| bad("it has no unit"))?;
     let (number, unit) = text.split_at(split);
     let millis_per_unit: u64 = match unit {
         "ms" => 1,
@@ -98,12 +88,8 @@ pub fn parse_duration(text: &str) -> Result<Duration, ArgError> {
         _ => return Err(bad("the unit is not one of ms, s, m")),
     };
     if !number.contains('.') {
-        let whole: u64 = number
-            .parse()
-            .map_err(|_| bad("the number is not a whole number"))?;
-        let millis = whole
-            .checked_mul(millis_per_unit)
-            .ok_or_else(|| bad("it is too long"))?;
+        let whole: u64 = number.parse().map_err(|_| bad("the number is not a whole number"))?;
+        let millis = whole.checked_mul(millis_per_unit).ok_or_else(|| bad("it is too long"))?;
         return Ok(Duration::from_millis(millis));
     }
     let value: f64 = number.parse().map_err(|_| bad("the number is not valid"))?;
@@ -115,10 +101,7 @@ pub fn parse_duration(text: &str) -> Result<Duration, ArgError> {
 /// between two actions.
 pub fn parse_interval(text: &str) -> Result<Duration, ArgError> {
     match parse_duration(text)? {
-        Duration::ZERO => Err(ArgError::Duration {
-            text: text.to_owned(),
-            reason: "it is zero",
-        }),
+        Duration::ZERO => Err(ArgError::Duration { text: text.to_owned(), reason: "it is zero" }),
         interval => Ok(interval),
     }
 }
@@ -152,16 +135,10 @@ impl fmt::Display for ArgError {
         match self {
             ArgError::Name { text, reason } => write!(f, "invalid node name `{text}`: {reason}"),
             ArgError::Peer { text } => {
-                write!(
-                    f,
-                    "invalid peer `{text}`: expected IP or IP:PORT such as 10.0.0.2:7000"
-                )
+                write!(f, "invalid peer `{text}`: expected IP or IP:PORT such as 10.0.0.2:7000")
             }
             ArgError::Duration { text, reason } => {
-                write!(
-                    f,
-                    "invalid duration `{text}`: {reason} (expected e.g. 200ms, 1s, 2m)"
-                )
+                write!(f, "invalid duration `{text}`: {reason} (expected e.g. 200ms, 1s, 2m)")
             }
         }
     }
@@ -184,21 +161,10 @@ mod tests {
 
     #[test]
     fn durations_rejected() {
-        for text in [
-            "",
-            "200",
-            "ms",
-            "5h",
-            "-1s",
-            "1.2.3s",
-            "99999999999999999999ms",
-        ] {
+        for text in ["", "200", "ms", "5h", "-1s", "1.2.3s", "99999999999999999999ms"] {
             assert!(parse_duration(text).is_err(), "{text:?} should be rejected");
         }
-        assert!(parse_interval("0ms")
-            .unwrap_err()
-            .to_string()
-            .contains("zero"));
+        assert!(parse_interval("0ms").unwrap_err().to_string().contains("zero"));
     }
 
     #[test]
@@ -210,10 +176,7 @@ mod tests {
     #[test]
     fn peers_parsed_in_order() {
         let peers = parse_peers("127.0.0.1:7001, 127.0.0.1:7000,").expect("valid list");
-        let expected: Vec<SocketAddr> = vec![
-            "127.0.0.1:7001".parse().unwrap(),
-            "127.0.0.1:7000".parse().unwrap(),
-        ];
+        let expected: Vec<SocketAddr> = vec!["127.0.0.1:7001".parse().unwrap(), "127.0.0.1:7000".parse().unwrap()];
         assert_eq!(peers.0, expected);
     }
 
@@ -227,26 +190,15 @@ mod tests {
     #[test]
     fn bad_peer_is_quoted() {
         let err = parse_peers("127.0.0.1:7000,node-b").unwrap_err();
-        assert_eq!(
-            err,
-            ArgError::Peer {
-                text: "node-b".into()
-            }
-        );
+        assert_eq!(err, ArgError::Peer { text: "node-b".into() });
         assert!(err.to_string().contains("`node-b`"));
     }
 
     #[test]
     fn node_names() {
-        assert_eq!(
-            "n1".parse::<NodeName>().map(|n| n.to_string()),
-            Ok("n1".to_owned())
-        );
+        assert_eq!("n1".parse::<NodeName>().map(|n| n.to_string()), Ok("n1".to_owned()));
         for text in ["", "a b", "a\tb", "x\u{7}", &"n".repeat(65)] {
-            assert!(
-                text.parse::<NodeName>().is_err(),
-                "{text:?} should be rejected"
-            );
+            assert!(text.parse::<NodeName>().is_err(), "{text:?} should be rejected");
         }
     }
 }

@@ -53,9 +53,7 @@ mod tests {
 
     #[tokio::test]
     async fn echoes_and_counts_connections() {
-        let listener = TcpListener::bind("127.0.0.1:0")
-            .await
-            .expect("bind loopback");
+        let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind loopback");
         let addr = listener.local_addr().expect("bound address");
         let count = Arc::new(AtomicU64::new(0));
         let counter = Arc::clone(&count);

@@ -49,10 +49,8 @@ fn main() -> ExitCode {
 }
 
 fn run(mode: Mode) -> anyhow::Result<()> {
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .context("cannot start the Tokio runtime")?;
+    let runtime =
+        tokio::runtime::Builder::new_current_thread().enable_all().build().context("cannot start the Tokio runtime")?;
     runtime.block_on(async {
         let shutdown = Shutdown::install().context("cannot install SIGTERM/SIGINT handlers")?;
         let stopped = async {

@@ -82,11 +82,7 @@ pub async fn run(args: PingArgs, shutdown: impl Future<Output = ()>) -> Result<(
     let sockets = PingSockets::bind(args.listen, args.status).await?;
     let node = PingNode::new(args.settings(), sockets)?;
     eprintln!("ping {} listening on {}", args.name, node.listen_addr());
-    eprintln!(
-        "ping {} status on http://{}/status",
-        args.name,
-        node.status_addr()
-    );
+    eprintln!("ping {} status on http://{}/status", args.name, node.status_addr());
     node.run(shutdown).await
 }
 
@@ -117,16 +113,10 @@ impl PingSockets {
     /// got) and the status endpoint on `status`.
     pub async fn bind(listen: SocketAddr, status: SocketAddr) -> Result<Self, PingError> {
         let bind_error = |what, addr| move |source| PingError::Bind { what, addr, source };
-        let udp = UdpSocket::bind(listen)
-            .await
-            .map_err(bind_error("UDP socket", listen))?;
+        let udp = UdpSocket::bind(listen).await.map_err(bind_error("UDP socket", listen))?;
         let tcp_addr = udp.local_addr().map_err(PingError::LocalAddr)?;
-        let tcp = TcpListener::bind(tcp_addr)
-            .await
-            .map_err(bind_error("TCP listener", tcp_addr))?;
-        let status = TcpListener::bind(status)
-            .await
-            .map_err(bind_error("status listener", status))?;
+        let tcp = TcpListener::bind(tcp_addr).await.map_err(bind_error("TCP listener", tcp_addr))?;
+        let status = TcpListener::bind(status).await.map_err(bind_error("status listener", status))?;
         Ok(PingSockets { udp, tcp, status })
     }
 }
@@ -150,14 +140,7 @@ impl PingNode {
         let status_addr = sockets.status.local_addr().map_err(PingError::LocalAddr)?;
         let table = PeerTable::new(settings.name.clone(), &settings.peers, settings.interval);
         let table = Arc::new(Mutex::new(table));
-        Ok(PingNode {
-            settings,
-            sockets,
-            listen_addr,
-            echo_addr,
-            status_addr,
-            table,
-        })
+        Ok(PingNode { settings, sockets, listen_addr, echo_addr, status_addr, table })
     }
 
     /// The address of the UDP socket.
@@ -190,26 +173,14 @@ impl PingNode {
     }
 
     fn spawn_tasks(self) -> JoinSet<()> {
-        let PingNode {
-            settings,
-            sockets,
-            table,
-            ..
-        } = self;
+        let PingNode { settings, sockets, table, .. } = self;
         let udp = Arc::new(sockets.udp);
         let mut tasks = JoinSet::new();
         let (pinger_udp, pinger_table) = (Arc::clone(&udp), Arc::clone(&table));
-        tasks.spawn(udp::send_pings(
-            pinger_udp,
-            pinger_table,
-            settings.peers,
-            settings.interval,
-        ));
+        tasks.spawn(udp::send_pings(pinger_udp, pinger_table, settings.peers, settings.interval));
         tasks.spawn(udp::answer(udp, Arc::clone(&table)));
         let echo_table = Arc::clone(&table);
-        tasks.spawn(serve_echo(sockets.tcp, move || {
-            lock(&echo_table).tcp_connection()
-        }));
+        tasks.spawn(serve_echo(sockets.tcp, move || lock(&echo_table).tcp_connection()));
         let status = move || lock(&table).status(Instant::now());
         tasks.spawn(StatusServer::new(sockets.status, status).run());
         tasks

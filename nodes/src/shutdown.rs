@@ -18,10 +18,7 @@ pub struct Shutdown {
 impl Shutdown {
     /// Installs the handlers. Must be called inside a Tokio runtime.
     pub fn install() -> io::Result<Self> {
-        Ok(Shutdown {
-            term: signal(SignalKind::terminate())?,
-            int: signal(SignalKind::interrupt())?,
-        })
+        Ok(Shutdown { term: signal(SignalKind::terminate())?, int: signal(SignalKind::interrupt())? })
     }
 
     /// Waits for the first of SIGTERM or SIGINT and returns its name.

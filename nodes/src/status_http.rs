@@ -58,11 +58,7 @@ pub struct StatusServer {
 impl StatusServer {
     /// A server answering on `listener` with what `source` reports.
     pub fn new(listener: TcpListener, source: impl StatusSource) -> Self {
-        StatusServer {
-            listener,
-            source: Arc::new(source),
-            timeout: DEFAULT_TIMEOUT,
-        }
+        StatusServer { listener, source: Arc::new(source), timeout: DEFAULT_TIMEOUT }
     }
 
     /// Replaces the per-connection deadline ([`DEFAULT_TIMEOUT`]).
@@ -189,23 +185,13 @@ impl Response {
     /// `200 OK` with `value` as the JSON body.
     fn json(value: &Value) -> Self {
         let body = serde_json::to_vec(value).expect("a serde_json::Value always serializes");
-        Response {
-            status: 200,
-            reason: "OK",
-            content_type: "application/json",
-            body,
-        }
+        Response { status: 200, reason: "OK", content_type: "application/json", body }
     }
 
     /// An error status whose plain-text body is its reason phrase.
     fn text(status: u16, reason: &'static str) -> Self {
         let body = format!("{reason}\n").into_bytes();
-        Response {
-            status,
-            reason,
-            content_type: "text/plain; charset=utf-8",
-            body,
-        }
+        Response { status, reason, content_type: "text/plain; charset=utf-8", body }
     }
 
     /// The status line, headers and body as sent on the wire.

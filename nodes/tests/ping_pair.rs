@@ -25,20 +25,13 @@ async fn bind_loopback() -> PingSockets {
 
 fn settings(name: &str, peers: Vec<SocketAddr>) -> PingSettings {
     let name = name.parse().expect("valid name");
-    PingSettings {
-        name,
-        peers,
-        interval: Duration::from_millis(100),
-    }
+    PingSettings { name, peers, interval: Duration::from_millis(100) }
 }
 
 /// Nodes `a` and `b` on loopback, each the other's peer, not yet running.
 fn pair(runtime: &Runtime) -> (PingNode, PingNode) {
     let (a, b) = runtime.block_on(async { (bind_loopback().await, bind_loopback().await) });
-    let (a_addr, b_addr) = (
-        a.udp.local_addr().expect("addr"),
-        b.udp.local_addr().expect("addr"),
-    );
+    let (a_addr, b_addr) = (a.udp.local_addr().expect("addr"), b.udp.local_addr().expect("addr"));
     let a = PingNode::new(settings("a", vec![b_addr]), a).expect("node a");
     let b = PingNode::new(settings("b", vec![a_addr]), b).expect("node b");
     (a, b)
@@ -53,8 +46,7 @@ fn two_nodes_see_each_other_within_two_seconds() {
     let a_task = runtime.spawn(a.run(async move { stopped_a.await.unwrap_or(()) }));
     runtime.spawn(b.run(std::future::pending()));
 
-    assert!(eventually(Duration::from_secs(2), || sees(a_status, "b")
-        && sees(b_status, "a")));
+    assert!(eventually(Duration::from_secs(2), || sees(a_status, "b") && sees(b_status, "a")));
     let status = get_status(a_status).expect("status of a");
     assert_eq!(status["name"], "a");
     assert_eq!(status["reachable"], serde_json::json!(["b"]));
@@ -63,10 +55,7 @@ fn two_nodes_see_each_other_within_two_seconds() {
     assert!(peer["pings_sent"].as_u64() >= Some(1), "{peer}");
     assert!(peer["pongs_received"].as_u64() >= Some(1), "{peer}");
     assert!(peer["last_pong_ms_ago"].as_u64() <= Some(300), "{peer}");
-    assert!(
-        status["counters"]["pings_received"].as_u64() >= Some(1),
-        "{status}"
-    );
+    assert!(status["counters"]["pings_received"].as_u64() >= Some(1), "{status}");
 
     stop_a.send(()).expect("node a still running");
     let stopped = runtime.block_on(a_task).expect("node a did not panic");
@@ -83,13 +72,9 @@ fn tcp_listener_echoes_and_is_counted() {
     runtime.spawn(a.run(std::future::pending()));
 
     let mut stream = TcpStream::connect(echo_addr).expect("connect to echo");
-    stream
-        .set_read_timeout(Some(Duration::from_secs(2)))
-        .expect("set timeout");
+    stream.set_read_timeout(Some(Duration::from_secs(2))).expect("set timeout");
     stream.write_all(b"are you there?").expect("write");
-    stream
-        .shutdown(std::net::Shutdown::Write)
-        .expect("half-close");
+    stream.shutdown(std::net::Shutdown::Write).expect("half-close");
     let mut echoed = String::new();
     stream.read_to_string(&mut echoed).expect("read echo");
     assert_eq!(echoed, "are you there?");

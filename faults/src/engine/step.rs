@@ -52,12 +52,7 @@ impl Entry {
         }
     }
 
-    fn drop<R: Rng + ?Sized>(
-        &mut self,
-        probability: f64,
-        count: Option<u64>,
-        rng: &mut R,
-    ) -> Option<Verdict> {
+    fn drop<R: Rng + ?Sized>(&mut self, probability: f64, count: Option<u64>, rng: &mut R) -> Option<Verdict> {
         let spent = count.is_some_and(|limit| self.stats.dropped >= limit);
         if spent || !chance(probability, rng) {
             return None;
@@ -101,12 +96,7 @@ impl Entry {
         }
     }
 
-    fn duplicate<R: Rng + ?Sized>(
-        &mut self,
-        delivery: &mut Delivery,
-        probability: f64,
-        rng: &mut R,
-    ) {
+    fn duplicate<R: Rng + ?Sized>(&mut self, delivery: &mut Delivery, probability: f64, rng: &mut R) {
         if chance(probability, rng) {
             self.stats.duplicated += 1;
             delivery.copies = 2;

@@ -29,10 +29,7 @@ fn pass_through(engine: &mut Engine, from: u16, to: u16) -> Verdict {
 }
 
 fn from(node: u16) -> Flow {
-    Flow {
-        from: Some(NodeSet::from_iter([node])),
-        ..Flow::any()
-    }
+    Flow { from: Some(NodeSet::from_iter([node])), ..Flow::any() }
 }
 
 fn ms(n: u64) -> Duration {
@@ -50,17 +47,9 @@ fn no_rules_pass_everything() {
 fn the_first_stopping_rule_wins() {
     let mut engine = Engine::new();
     let hold = engine.add(Rule::stall("stall", from(0))).expect("fresh id");
-    let drop = engine
-        .add(Rule::drop("drop", Flow::any(), 1.0, None))
-        .expect("fresh id");
-    assert_eq!(
-        pass_through(&mut engine, 0, 1),
-        Verdict::Hold { rule: hold }
-    );
-    assert_eq!(
-        pass_through(&mut engine, 1, 0),
-        Verdict::Drop { rule: drop }
-    );
+    let drop = engine.add(Rule::drop("drop", Flow::any(), 1.0, None)).expect("fresh id");
+    assert_eq!(pass_through(&mut engine, 0, 1), Verdict::Hold { rule: hold });
+    assert_eq!(pass_through(&mut engine, 1, 0), Verdict::Drop { rule: drop });
     let stall = engine.stats("stall").expect("in place");
     assert_eq!((stall.matched, stall.held), (1, 1));
     let dropper = engine.stats("drop").expect("in place");
@@ -70,57 +59,32 @@ fn the_first_stopping_rule_wins() {
 #[test]
 fn delays_add_up_and_the_walk_goes_on() {
     let mut engine = Engine::new();
-    engine
-        .add(Rule::delay("a", Flow::any(), ms(10), Duration::ZERO))
-        .expect("fresh id");
-    engine
-        .add(Rule::delay("b", from(0), ms(5), ms(2)))
-        .expect("fresh id");
+    engine.add(Rule::delay("a", Flow::any(), ms(10), Duration::ZERO)).expect("fresh id");
+    engine.add(Rule::delay("b", from(0), ms(5), ms(2))).expect("fresh id");
     for _ in 0..100 {
-        let Verdict::Deliver {
-            delay: d,
-            copies: 1,
-        } = pass_through(&mut engine, 0, 1)
-        else {
+        let Verdict::Deliver { delay: d, copies: 1 } = pass_through(&mut engine, 0, 1) else {
             panic!("expected a delay");
         };
         assert!(d >= ms(15) && d <= ms(17), "{d:?}");
     }
     assert_eq!(pass_through(&mut engine, 1, 0), Verdict::delayed(ms(10)));
-    engine
-        .add(Rule::partition("split", grudge(&[vec![0], vec![1]])))
-        .expect("fresh id");
-    assert!(matches!(
-        pass_through(&mut engine, 0, 1),
-        Verdict::Drop { .. }
-    ));
+    engine.add(Rule::partition("split", grudge(&[vec![0], vec![1]]))).expect("fresh id");
+    assert!(matches!(pass_through(&mut engine, 0, 1), Verdict::Drop { .. }));
 }
 
 #[test]
 fn a_zero_delay_is_a_pass() {
     let mut engine = Engine::new();
-    engine
-        .add(Rule::delay(
-            "none",
-            Flow::any(),
-            Duration::ZERO,
-            Duration::ZERO,
-        ))
-        .expect("fresh");
+    engine.add(Rule::delay("none", Flow::any(), Duration::ZERO, Duration::ZERO)).expect("fresh");
     assert_eq!(pass_through(&mut engine, 0, 1), Verdict::PASS);
 }
 
 #[test]
 fn a_count_drop_goes_inert_when_spent() {
     let mut engine = Engine::new();
-    engine
-        .add(Rule::drop("three", Flow::any(), 1.0, Some(3)))
-        .expect("fresh id");
+    engine.add(Rule::drop("three", Flow::any(), 1.0, Some(3))).expect("fresh id");
     let verdicts: Vec<_> = (0..5).map(|_| pass_through(&mut engine, 0, 1)).collect();
-    let dropped = verdicts
-        .iter()
-        .filter(|v| matches!(v, Verdict::Drop { .. }))
-        .count();
+    let dropped = verdicts.iter().filter(|v| matches!(v, Verdict::Drop { .. })).count();
     assert_eq!(dropped, 3);
     assert_eq!(verdicts[3..], [Verdict::PASS, Verdict::PASS]);
     let stats = engine.stats("three").expect("in place");
@@ -130,15 +94,9 @@ fn a_count_drop_goes_inert_when_spent() {
 #[test]
 fn impossible_probabilities_never_drop() {
     let mut engine = Engine::new();
-    engine
-        .add(Rule::drop("zero", Flow::any(), 0.0, None))
-        .expect("fresh id");
-    engine
-        .add(Rule::drop("nan", Flow::any(), f64::NAN, None))
-        .expect("fresh id");
-    engine
-        .add(Rule::drop("negative", Flow::any(), -1.0, None))
-        .expect("fresh id");
+    engine.add(Rule::drop("zero", Flow::any(), 0.0, None)).expect("fresh id");
+    engine.add(Rule::drop("nan", Flow::any(), f64::NAN, None)).expect("fresh id");
+    engine.add(Rule::drop("negative", Flow::any(), -1.0, None)).expect("fresh id");
     for _ in 0..100 {
         assert_eq!(pass_through(&mut engine, 0, 1), Verdict::PASS);
     }
@@ -163,9 +121,7 @@ fn removal_keeps_order_and_keys_are_never_reused() {
     assert_eq!(engine.remove("b"), None);
     assert_eq!(engine.ids().collect::<Vec<_>>(), ["a", "c"]);
     assert_eq!(engine.remove("a").map(|r| r.id), Some("a".into()));
-    let a2 = engine
-        .add(Rule::stall("a", Flow::any()))
-        .expect("id free again");
+    let a2 = engine.add(Rule::stall("a", Flow::any())).expect("id free again");
     assert_ne!(a, a2);
     assert_eq!(engine.id_of(a), None);
     assert_eq!(engine.id_of(a2), Some("a"));
@@ -176,9 +132,7 @@ fn removal_keeps_order_and_keys_are_never_reused() {
 #[test]
 fn remove_all_heals() {
     let mut engine = Engine::new();
-    engine
-        .add(Rule::partition("p", grudge(&[vec![0], vec![1]])))
-        .expect("fresh id");
+    engine.add(Rule::partition("p", grudge(&[vec![0], vec![1]]))).expect("fresh id");
     engine.add(Rule::stall("s", Flow::any())).expect("fresh id");
     let removed: Vec<_> = engine.remove_all().into_iter().map(|r| r.id).collect();
     assert_eq!(removed, ["p", "s"]);

@@ -5,9 +5,7 @@ use super::*;
 /// An IPv4 TCP packet from 10.0.0.1:1000 to 10.0.0.2:2000.
 fn segment(flags: TcpFlags, seq: u32, ack: u32, payload: usize) -> Vec<u8> {
     let total = 40 + payload;
-    let mut p = vec![
-        0x45, 0, 0, 0, 0, 1, 0, 0, 64, TCP, 0, 0, 10, 0, 0, 1, 10, 0, 0, 2,
-    ];
+    let mut p = vec![0x45, 0, 0, 0, 0, 1, 0, 0, 64, TCP, 0, 0, 10, 0, 0, 1, 10, 0, 0, 2];
     p[2..4].copy_from_slice(&u16::try_from(total).expect("small").to_be_bytes());
     p.extend_from_slice(&1000u16.to_be_bytes());
     p.extend_from_slice(&2000u16.to_be_bytes());

@@ -11,14 +11,7 @@ use rand::SeedableRng;
 const PACKETS: usize = 1000;
 
 fn udp() -> PacketMeta {
-    PacketMeta {
-        from: 0,
-        to: 1,
-        proto: 17,
-        src_port: Some(1),
-        dst_port: Some(2),
-        tcp_flags: TcpFlags::empty(),
-    }
+    PacketMeta { from: 0, to: 1, proto: 17, src_port: Some(1), dst_port: Some(2), tcp_flags: TcpFlags::empty() }
 }
 
 /// The seconds `len` bytes take at `rate` bits per second.
@@ -28,11 +21,7 @@ fn transmit(len: usize, rate: u64) -> f64 {
 
 /// Feeds packets `(gap before it, len)` through the engine, one after the
 /// other; returns the delivered ones as `(departure, len)`, in call order.
-fn deliveries(
-    engine: &mut Engine,
-    packets: &[(Duration, usize)],
-    seed: u64,
-) -> Vec<(Duration, usize)> {
+fn deliveries(engine: &mut Engine, packets: &[(Duration, usize)], seed: u64) -> Vec<(Duration, usize)> {
     let mut rng = SmallRng::seed_from_u64(seed);
     let mut now = Duration::from_secs(1);
     let mut delivered = Vec::new();

@@ -46,22 +46,16 @@ fn build(meta: &PacketMeta, fragment: u16, options: usize, payload: usize) -> Ve
 
 fn built_meta() -> impl Strategy<Value = PacketMeta> {
     let proto = prop_oneof![Just(6u8), Just(17)];
-    (
-        0..2000u16,
-        0..2000u16,
-        proto,
-        any::<u16>(),
-        any::<u16>(),
-        any::<u8>(),
-    )
-        .prop_map(|(from, to, proto, src, dst, flags)| PacketMeta {
+    (0..2000u16, 0..2000u16, proto, any::<u16>(), any::<u16>(), any::<u8>()).prop_map(
+        |(from, to, proto, src, dst, flags)| PacketMeta {
             from,
             to,
             proto,
             src_port: Some(src),
             dst_port: Some(dst),
             tcp_flags: TcpFlags::from_bits(if proto == 6 { flags } else { 0 }),
-        })
+        },
+    )
 }
 
 proptest! {

@@ -23,24 +23,18 @@ struct Segment {
 
 fn segment() -> impl Strategy<Value = Segment> {
     let addresses = (any::<[u8; 4]>(), any::<[u8; 4]>(), any::<(u16, u16)>());
-    let numbers = (
-        any::<u32>(),
-        proptest::option::of(any::<u32>()),
-        any::<[bool; 4]>(),
-    );
+    let numbers = (any::<u32>(), proptest::option::of(any::<u32>()), any::<[bool; 4]>());
     let rest = (0..10usize, vec(any::<u8>(), 0..200));
-    (addresses, numbers, rest).prop_map(
-        |((src, dst, ports), (seq, ack, flags), (words, payload))| Segment {
-            src,
-            dst,
-            ports,
-            seq,
-            ack,
-            flags,
-            option_words: words,
-            payload,
-        },
-    )
+    (addresses, numbers, rest).prop_map(|((src, dst, ports), (seq, ack, flags), (words, payload))| Segment {
+        src,
+        dst,
+        ports,
+        seq,
+        ack,
+        flags,
+        option_words: words,
+        payload,
+    })
 }
 
 /// The segment as an IPv4 packet, built by etherparse.
@@ -62,9 +56,7 @@ fn build(s: &Segment) -> Vec<u8> {
     if let Some(ack) = s.ack {
         b = b.ack(ack);
     }
-    let b = b
-        .options_raw(&vec![1; 4 * s.option_words])
-        .expect("at most 40 option bytes");
+    let b = b.options_raw(&vec![1; 4 * s.option_words]).expect("at most 40 option bytes");
     let mut packet = Vec::with_capacity(b.size(s.payload.len()));
     b.write(&mut packet, &s.payload).expect("writing to a Vec");
     packet
@@ -85,8 +77,7 @@ fn expected(s: &Segment) -> (u32, u32, bool) {
 /// valid checksums.
 fn check(s: &Segment, reply: &[u8]) -> Result<(), TestCaseError> {
     let sliced = SlicedPacket::from_ip(reply).expect("a valid packet");
-    let (Some(NetSlice::Ipv4(ip)), Some(TransportSlice::Tcp(tcp))) = (sliced.net, sliced.transport)
-    else {
+    let (Some(NetSlice::Ipv4(ip)), Some(TransportSlice::Tcp(tcp))) = (sliced.net, sliced.transport) else {
         panic!("not IPv4 TCP: {reply:?}");
     };
     let header = ip.header();
@@ -96,10 +87,7 @@ fn check(s: &Segment, reply: &[u8]) -> Result<(), TestCaseError> {
     prop_assert_eq!(tcp.checksum(), tcp_sum);
     let addresses = (header.source_addr(), header.destination_addr());
     prop_assert_eq!(addresses, (s.dst.into(), s.src.into()));
-    prop_assert_eq!(
-        (header.ttl(), header.total_len(), header.ihl()),
-        (64, 40, 5)
-    );
+    prop_assert_eq!((header.ttl(), header.total_len(), header.ihl()), (64, 40, 5));
     prop_assert!(header.dont_fragment() && !header.is_fragmenting_payload());
     let ports = (tcp.source_port(), tcp.destination_port());
     prop_assert_eq!(ports, (s.ports.1, s.ports.0));

@@ -39,10 +39,7 @@ impl PeerTable {
         PeerTable {
             name,
             window: interval.saturating_mul(REACHABLE_INTERVALS),
-            peers: peers
-                .iter()
-                .map(|&addr| (addr, PeerRecord::default()))
-                .collect(),
+            peers: peers.iter().map(|&addr| (addr, PeerRecord::default())).collect(),
             pings_received: 0,
             tcp_connections: 0,
         }
@@ -85,27 +82,17 @@ impl PeerTable {
 
     /// Names of the peers that ponged within the window, sorted, each once.
     pub fn reachable(&self, now: Instant) -> Vec<&NodeName> {
-        let answered = |record: &PeerRecord| {
-            record
-                .last_pong
-                .is_some_and(|at| now.saturating_duration_since(at) <= self.window)
-        };
-        let names: BTreeSet<&NodeName> = self
-            .peers
-            .values()
-            .filter(|record| answered(record))
-            .filter_map(|record| record.name.as_ref())
-            .collect();
+        let answered =
+            |record: &PeerRecord| record.last_pong.is_some_and(|at| now.saturating_duration_since(at) <= self.window);
+        let names: BTreeSet<&NodeName> =
+            self.peers.values().filter(|record| answered(record)).filter_map(|record| record.name.as_ref()).collect();
         names.into_iter().collect()
     }
 
     /// The `/status` document (shape documented in [`crate::ping`]).
     pub fn status(&self, now: Instant) -> Value {
-        let peers: serde_json::Map<String, Value> = self
-            .peers
-            .iter()
-            .map(|(addr, record)| (addr.to_string(), record.status(now)))
-            .collect();
+        let peers: serde_json::Map<String, Value> =
+            self.peers.iter().map(|(addr, record)| (addr.to_string(), record.status(now))).collect();
         json!({
             "name": self.name.as_str(),
             "reachable": self.reachable(now).iter().map(|n| n.as_str()).collect::<Vec<_>>(),
@@ -120,9 +107,7 @@ impl PeerTable {
 
 impl PeerRecord {
     fn status(&self, now: Instant) -> Value {
-        let ago = self
-            .last_pong
-            .map(|at| now.saturating_duration_since(at).as_millis() as u64);
+        let ago = self.last_pong.map(|at| now.saturating_duration_since(at).as_millis() as u64);
         json!({
             "name": self.name.as_ref().map(NodeName::as_str),
             "last_pong_ms_ago": ago,
@@ -155,12 +140,7 @@ mod tests {
         let (mut table, start) = (table(), Instant::now());
         table.pong_received(addr(3), name("c"), start);
         table.pong_received(addr(2), name("b"), start + INTERVAL);
-        let names = |t: &PeerTable, at| {
-            t.reachable(at)
-                .iter()
-                .map(|n| n.to_string())
-                .collect::<Vec<_>>()
-        };
+        let names = |t: &PeerTable, at| t.reachable(at).iter().map(|n| n.to_string()).collect::<Vec<_>>();
         assert_eq!(names(&table, start + INTERVAL * 3), ["b", "c"]);
         assert_eq!(names(&table, start + INTERVAL * 4), ["b"]);
         assert!(names(&table, start + INTERVAL * 5).is_empty());

@@ -32,23 +32,14 @@ pub fn lock(table: &Mutex<PeerTable>) -> MutexGuard<'_, PeerTable> {
 /// rounds from 0, forever. A failing peer is logged once until it recovers.
 /// Each send passes the breakpoint `ping.send` (label `peer`: the peer's
 /// IP): paused, the round waits; skipped, that ping is not sent.
-pub async fn send_pings(
-    socket: Arc<UdpSocket>,
-    table: SharedTable,
-    peers: Vec<SocketAddr>,
-    interval: Duration,
-) {
+pub async fn send_pings(socket: Arc<UdpSocket>, table: SharedTable, peers: Vec<SocketAddr>, interval: Duration) {
     let name = lock(&table).name().clone();
     let mut ticker = tokio::time::interval(interval);
     ticker.set_missed_tick_behavior(MissedTickBehavior::Delay);
     let mut failing = BTreeSet::new();
     for seq in 0u64.. {
         ticker.tick().await;
-        let ping = Datagram::Ping {
-            name: name.clone(),
-            seq,
-        }
-        .encode();
+        let ping = Datagram::Ping { name: name.clone(), seq }.encode();
         for &peer in &peers {
             let ip = peer.ip();
             if quiesce_faults::breakpoint_async!("ping.send", peer = ip).await.is_skip() {
@@ -72,9 +63,7 @@ fn log_send_failure(
     err: &io::Error,
 ) {
     if failing.insert(peer) {
-        eprintln!(
-            "ping {name}: sending to {peer} failed: {err} (not logged again until it succeeds)"
-        );
+        eprintln!("ping {name}: sending to {peer} failed: {err} (not logged again until it succeeds)");
     }
 }
 
@@ -95,17 +84,11 @@ pub async fn answer(socket: Arc<UdpSocket>, table: SharedTable) {
         match Datagram::parse(&buf[..len]) {
             Some(Datagram::Ping { seq, .. }) => {
                 lock(&table).ping_received();
-                let pong = Datagram::Pong {
-                    name: name.clone(),
-                    seq,
-                }
-                .encode();
+                let pong = Datagram::Pong { name: name.clone(), seq }.encode();
                 // A lost pong is just a lost datagram; the next round retries.
                 let _ = socket.send_to(&pong, from).await;
             }
-            Some(Datagram::Pong {
-                name: peer_name, ..
-            }) => {
+            Some(Datagram::Pong { name: peer_name, .. }) => {
                 lock(&table).pong_received(from, peer_name, Instant::now());
             }
             None => {}

@@ -61,50 +61,22 @@ mod tests {
 
     #[test]
     fn round_trips() {
-        for datagram in [
-            Datagram::Ping {
-                name: name("n1"),
-                seq: 0,
-            },
-            Datagram::Pong {
-                name: name("node-2"),
-                seq: u64::MAX,
-            },
-        ] {
+        for datagram in
+            [Datagram::Ping { name: name("n1"), seq: 0 }, Datagram::Pong { name: name("node-2"), seq: u64::MAX }]
+        {
             assert_eq!(Datagram::parse(&datagram.encode()), Some(datagram));
         }
     }
 
     #[test]
     fn exact_bytes() {
-        assert_eq!(
-            Datagram::Ping {
-                name: name("a"),
-                seq: 7
-            }
-            .encode(),
-            b"ping a 7"
-        );
-        assert_eq!(
-            Datagram::parse(b"pong b 3\n"),
-            Some(Datagram::Pong {
-                name: name("b"),
-                seq: 3
-            })
-        );
+        assert_eq!(Datagram::Ping { name: name("a"), seq: 7 }.encode(), b"ping a 7");
+        assert_eq!(Datagram::parse(b"pong b 3\n"), Some(Datagram::Pong { name: name("b"), seq: 3 }));
     }
 
     #[test]
     fn rejects_garbage() {
-        for bytes in [
-            &b""[..],
-            b"ping",
-            b"ping a",
-            b"ping a -1",
-            b"ping a 1 2",
-            b"pang a 1",
-            b"\xff",
-        ] {
+        for bytes in [&b""[..], b"ping", b"ping a", b"ping a -1", b"ping a 1 2", b"pang a 1", b"\xff"] {
             assert_eq!(Datagram::parse(bytes), None, "{bytes:?}");
         }
     }

@@ -6,9 +6,7 @@ use super::*;
 
 /// Starts a server on a loopback port whose status counts its requests.
 async fn start(timeout: Duration) -> (SocketAddr, tokio::task::JoinHandle<()>) {
-    let listener = TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind loopback");
+    let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind loopback");
     let calls = std::sync::atomic::AtomicU64::new(0);
     let source = move || {
         let n = calls.fetch_add(1, std::sync::atomic::Ordering::SeqCst) + 1;
@@ -31,25 +29,14 @@ async fn exchange(addr: SocketAddr, request: &[u8]) -> String {
 
 /// Splits a reply into its status code, head and body.
 fn split_reply(reply: &str) -> (u16, &str, &str) {
-    let (head, body) = reply
-        .split_once("\r\n\r\n")
-        .expect("reply has a blank line");
-    let code = head
-        .split(' ')
-        .nth(1)
-        .and_then(|c| c.parse().ok())
-        .expect("status code");
+    let (head, body) = reply.split_once("\r\n\r\n").expect("reply has a blank line");
+    let code = head.split(' ').nth(1).and_then(|c| c.parse().ok()).expect("status code");
     (code, head, body)
 }
 
 fn content_length(head: &str) -> usize {
-    let line = head
-        .lines()
-        .find(|l| l.starts_with("Content-Length: "))
-        .expect("Content-Length");
-    line["Content-Length: ".len()..]
-        .parse()
-        .expect("numeric Content-Length")
+    let line = head.lines().find(|l| l.starts_with("Content-Length: ")).expect("Content-Length");
+    line["Content-Length: ".len()..].parse().expect("numeric Content-Length")
 }
 
 const GET_STATUS: &[u8] = b"GET /status HTTP/1.1\r\nHost: x\r\n\r\n";
@@ -92,12 +79,7 @@ async fn other_paths_are_404_and_other_methods_405() {
 #[tokio::test]
 async fn survives_garbage_requests() {
     let (addr, server) = start(DEFAULT_TIMEOUT).await;
-    let garbage: [&[u8]; 4] = [
-        b"\x00\xff\xfe garbage\r\n\r\n",
-        b"GET\r\n\r\n",
-        b"hello",
-        b"GET / HTTP/1.1 extra\n\n",
-    ];
+    let garbage: [&[u8]; 4] = [b"\x00\xff\xfe garbage\r\n\r\n", b"GET\r\n\r\n", b"hello", b"GET / HTTP/1.1 extra\n\n"];
     for request in garbage {
         let reply = exchange(addr, request).await;
         assert_eq!(split_reply(&reply).0, 400, "reply to {request:?}");
@@ -113,38 +95,20 @@ async fn silent_client_neither_blocks_others_nor_stays_open() {
     let timeout = Duration::from_millis(300);
     let (addr, server) = start(timeout).await;
     let mut silent = TcpStream::connect(addr).await.expect("connect");
-    silent
-        .write_all(b"GET /sta")
-        .await
-        .expect("partial request");
+    silent.write_all(b"GET /sta").await.expect("partial request");
     assert_eq!(split_reply(&exchange(addr, GET_STATUS).await).0, 200);
     let mut rest = Vec::new();
     let closed = tokio::time::timeout(timeout * 5, silent.read_to_end(&mut rest)).await;
-    assert!(
-        closed.is_ok(),
-        "slow client should be disconnected after the deadline"
-    );
+    assert!(closed.is_ok(), "slow client should be disconnected after the deadline");
     assert!(rest.is_empty());
     server.abort();
 }
 
 #[test]
 fn request_line_parsing() {
-    assert_eq!(
-        parse_request_line(b"GET /status HTTP/1.1\r\nHost: x"),
-        Some(("GET", "/status"))
-    );
-    assert_eq!(
-        parse_request_line(b"GET /status HTTP/1.0"),
-        Some(("GET", "/status"))
-    );
-    for bad in [
-        &b""[..],
-        b"GET",
-        b"GET /status",
-        b"get /status HTTP/1.1",
-        b"GET status HTTP/1.1",
-    ] {
+    assert_eq!(parse_request_line(b"GET /status HTTP/1.1\r\nHost: x"), Some(("GET", "/status")));
+    assert_eq!(parse_request_line(b"GET /status HTTP/1.0"), Some(("GET", "/status")));
+    for bad in [&b""[..], b"GET", b"GET /status", b"get /status HTTP/1.1", b"GET status HTTP/1.1"] {
         assert_eq!(parse_request_line(bad), None, "{bad:?}");
     }
     assert_eq!(parse_request_line(b"GET /status HTTP/2"), None);
