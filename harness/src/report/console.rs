@@ -154,7 +154,7 @@ pub fn contrast(report: &crate::report::outcome::RunReport) -> String {
 }
 
 /// `most connects per pair 16 (host2->host1; ...), ..., 32 connects in all`
-/// -> `16 max/pair (host2->host1), 32 in all`; a counter's
+/// -> `16 max/pair (host2->host1); 32 connects in all`; a counter's
 /// `` `.flaps` grew by at most 114 (n5) in 15s; at most 3 allowed `` -> its
 /// first clause.
 fn churn_summary(detail: &str) -> String {
