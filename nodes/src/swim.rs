@@ -15,7 +15,12 @@
 //!   ping-reqs and gossip datagrams (every `--gossip-interval` to
 //!   `--gossip-nodes` members), at most `--packet-budget` bytes a datagram,
 //!   until sent `--retransmit-mult * ceil(log10(n + 1))` times; the least
-//!   sent go first, so on a busy bus old updates wait ([`queue`]).
+//!   sent go first, so on a busy bus old updates wait ([`queue`]). With
+//!   `--gossip-port` the gossip datagrams leave from a socket of their own on
+//!   that port, so a fault on it (a `rate` or a `stall` on
+//!   `{proto: udp, port: ...}`) saturates the gossip bus while probes and
+//!   acks still go through: what memberlist's full queues did, without
+//!   making the failure detector itself lose probes.
 //! - **Push-pull.** A node joins by exchanging its whole state over TCP with
 //!   one of `--peers` (retrying every second until one answers), and then
 //!   with a random member every `--push-pull-interval`.
@@ -111,6 +116,11 @@ pub struct SwimArgs {
     /// Bytes of updates a datagram carries at most.
     #[arg(long, default_value_t = 1400)]
     pub packet_budget: usize,
+    /// Send gossip datagrams from this UDP port of the --listen address
+    /// instead of the main socket, so that a fault can pace or stall gossip
+    /// without touching probes and acks.
+    #[arg(long, value_name = "PORT")]
+    pub gossip_port: Option<u16>,
     /// Time between two push-pull exchanges with a random member.
     #[arg(long, default_value = "30s", value_parser = parse_interval)]
     pub push_pull_interval: Duration,
@@ -144,13 +154,21 @@ pub async fn run(args: SwimArgs, shutdown: impl Future<Output = ()>) -> Result<(
     let udp = UdpSocket::bind(args.listen).await.map_err(bind_error("UDP socket", args.listen))?;
     let listen = udp.local_addr().map_err(SwimError::LocalAddr)?;
     let tcp = TcpListener::bind(listen).await.map_err(bind_error("push-pull listener", listen))?;
+    let gossip = match args.gossip_port {
+        Some(port) => {
+            let addr = SocketAddr::new(listen.ip(), port);
+            Some(UdpSocket::bind(addr).await.map_err(bind_error("gossip socket", addr))?)
+        }
+        None => None,
+    };
     let status = TcpListener::bind(args.status).await.map_err(bind_error("status listener", args.status))?;
     let status_addr = status.local_addr().map_err(SwimError::LocalAddr)?;
 
     let swim = Swim::new(args.config(), args.name.as_str(), listen, Instant::now());
     let shared = Arc::new(Mutex::new(swim));
     let seeds = args.peers.with_port(listen.port());
-    let mut tasks = net::spawn(Arc::clone(&shared), udp, tcp, seeds, args.push_pull_interval);
+    let sockets = net::Sockets { udp, gossip, tcp };
+    let mut tasks = net::spawn(Arc::clone(&shared), sockets, seeds, args.push_pull_interval);
     eprintln!("swim {} listening on {listen} ({})", args.name, args.rules);
     eprintln!("swim {} status on http://{status_addr}/status", args.name);
     let server = StatusServer::new(status, move || net::lock(&shared).status());

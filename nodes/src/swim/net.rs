@@ -1,5 +1,6 @@
-//! The SWIM node's I/O: a UDP socket for probes and gossip, a TCP listener
-//! for push-pull state exchanges (and joins), and the timers. The protocol
+//! The SWIM node's I/O: a UDP socket for probes and gossip (gossip may leave
+//! from a second socket of its own, see [`Sockets`]), a TCP listener for
+//! push-pull state exchanges (and joins), and the timers. The protocol
 //! state sits behind one mutex, held only while a packet or a tick is
 //! handled, never across an `.await`.
 
@@ -36,19 +37,28 @@ pub fn lock(shared: &Shared) -> MutexGuard<'_, Swim> {
     shared.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
+/// The node's sockets.
+#[derive(Debug)]
+pub struct Sockets {
+    /// Probes, acks and ping-reqs go out from here, and every datagram
+    /// arrives here.
+    pub udp: UdpSocket,
+    /// Gossip datagrams go out from here when set (`--gossip-port`), so a
+    /// flow on its port catches gossip and nothing else; the datagrams
+    /// still go to the peers' main socket.
+    pub gossip: Option<UdpSocket>,
+    /// The push-pull listener.
+    pub tcp: TcpListener,
+}
+
 /// Starts the node's tasks: sender, receiver, timers, push-pull listener
 /// and the join / periodic push-pull loop.
-pub fn spawn(
-    shared: Shared,
-    udp: UdpSocket,
-    tcp: TcpListener,
-    seeds: Vec<SocketAddr>,
-    push_pull_interval: Duration,
-) -> JoinSet<()> {
+pub fn spawn(shared: Shared, sockets: Sockets, seeds: Vec<SocketAddr>, push_pull_interval: Duration) -> JoinSet<()> {
+    let Sockets { udp, gossip, tcp } = sockets;
     let udp = Arc::new(udp);
     let (tx, rx) = unbounded_channel();
     let mut tasks = JoinSet::new();
-    tasks.spawn(send(Arc::clone(&udp), rx));
+    tasks.spawn(send(Arc::clone(&udp), gossip, rx));
     tasks.spawn(receive(udp, Arc::clone(&shared), tx.clone()));
     tasks.spawn(tick(Arc::clone(&shared), tx));
     tasks.spawn(accept(tcp, Arc::clone(&shared)));
@@ -56,11 +66,15 @@ pub fn spawn(
     tasks
 }
 
-async fn send(udp: Arc<UdpSocket>, mut rx: UnboundedReceiver<Outgoing>) {
+async fn send(udp: Arc<UdpSocket>, gossip: Option<UdpSocket>, mut rx: UnboundedReceiver<Outgoing>) {
     while let Some(mut out) = rx.recv().await {
         breakpoints::filter(breakpoints::SEND, &mut out.packet, &out.peer).await;
+        let socket = match (&out.packet, &gossip) {
+            (Packet::Gossip { .. }, Some(gossip)) => gossip,
+            _ => &*udp,
+        };
         // A full buffer or an unreachable peer loses the datagram, as UDP does.
-        let _ = udp.send_to(&out.packet.encode(), out.to).await;
+        let _ = socket.send_to(&out.packet.encode(), out.to).await;
     }
 }
 
