@@ -24,8 +24,8 @@
 //! one queue (a virtual clock: `departure = max(arrival, previous
 //! departure) + len * 8 / rate`), so the packets it passes leave in the
 //! order they arrived and, while it is busy, at exactly its rate. A packet
-//! that would wait there more than [`RATE_BACKLOG`](crate::RATE_BACKLOG) is
-//! dropped. Like a real link, a rate rule spends its time on a packet even
+//! that would wait there more than the rule's queue time
+//! ([`RATE_BACKLOG`](crate::RATE_BACKLOG) by default) is dropped. Like a real link, a rate rule spends its time on a packet even
 //! if a later rule drops it.
 //!
 //! With no rules, the common case, `verdict` is one branch and allocates

@@ -88,11 +88,13 @@ pub enum Action {
     /// Pace matching packets to at most `bits_per_second` (IP datagram
     /// bits), in order, through one queue for the whole rule: each is
     /// delayed until the packets before it have gone. A packet that would
-    /// wait more than [`RATE_BACKLOG`](crate::RATE_BACKLOG) is dropped, as
-    /// is every packet at rate 0.
+    /// wait more than `queue` is dropped, as is every packet at rate 0.
     Rate {
         /// The rate limit.
         bits_per_second: u64,
+        /// The longest a packet may wait, queueing and being sent
+        /// ([`RATE_BACKLOG`](crate::RATE_BACKLOG) by default).
+        queue: Duration,
     },
     /// Refuse matching TCP packets noisily: the switch drops each one and
     /// answers its sender with a RST (see [`tcp_reset_for`](crate::tcp_reset_for)).
@@ -147,9 +149,16 @@ impl Rule {
         Rule::new(id, Matcher::Flow(flow), Action::Reorder { probability, gap })
     }
 
-    /// Paces packets of a flow to a bit rate.
+    /// Paces packets of a flow to a bit rate, through a queue of
+    /// [`RATE_BACKLOG`](crate::RATE_BACKLOG).
     pub fn rate(id: impl Into<String>, flow: Flow, bits_per_second: u64) -> Self {
-        Rule::new(id, Matcher::Flow(flow), Action::Rate { bits_per_second })
+        Rule::rate_queued(id, flow, bits_per_second, crate::RATE_BACKLOG)
+    }
+
+    /// Paces packets of a flow to a bit rate; a packet that would wait more
+    /// than `queue` is dropped.
+    pub fn rate_queued(id: impl Into<String>, flow: Flow, bits_per_second: u64, queue: Duration) -> Self {
+        Rule::new(id, Matcher::Flow(flow), Action::Rate { bits_per_second, queue })
     }
 
     /// Answers TCP packets of a flow with a RST, and drops the rest.
@@ -193,7 +202,10 @@ mod tests {
         assert_eq!(delay.action, Action::Delay { fixed: ms, jitter: ms });
         assert_eq!(Rule::duplicate("d", Flow::any(), 0.5).action, Action::Duplicate { probability: 0.5 });
         assert_eq!(Rule::reorder("r", Flow::any(), 0.5, ms).action, Action::Reorder { probability: 0.5, gap: ms });
-        assert_eq!(Rule::rate("b", Flow::any(), 8).action, Action::Rate { bits_per_second: 8 });
+        assert_eq!(
+            Rule::rate("b", Flow::any(), 8).action,
+            Action::Rate { bits_per_second: 8, queue: crate::RATE_BACKLOG }
+        );
         assert_eq!(Rule::reject("j", Flow::any()).action, Action::Reject);
         let drop = Rule::drop("x", Flow::any(), 0.5, Some(3));
         assert_eq!(drop.action, Action::Drop { probability: 0.5, count: Some(3) });

@@ -58,7 +58,8 @@ fn action() -> impl Strategy<Value = Action> {
     let duplicate = (0.0..=1.0f64).prop_map(|probability| Action::Duplicate { probability });
     let reorder = (0.0..=1.0f64, 0..100u64)
         .prop_map(|(probability, gap)| Action::Reorder { probability, gap: Duration::from_millis(gap) });
-    let rate = (0..100_000u64).prop_map(|bits_per_second| Action::Rate { bits_per_second });
+    let rate = (0..100_000u64, 1..20_000u64)
+        .prop_map(|(bits_per_second, ms)| Action::Rate { bits_per_second, queue: Duration::from_millis(ms) });
     prop_oneof![drop, Just(Action::Hold), delay, duplicate, reorder, rate, Just(Action::Reject)]
 }
 

@@ -183,6 +183,16 @@ fn cases() -> Vec<(&'static str, String, Vec<&'static str>)> {
             vec!["x.yaml:10:12", "`furlongs` is not a unit of rate: expected a rate like 500kbit, 1mbit or 1.5gbit"],
         ),
         ("rate in bytes", with_steps("  - rate: {}\n    limit: 5mbps\n"), vec!["x.yaml:10:12", "write `5mbit`: rates are in bits per second"]),
+        (
+            "empty rate queue",
+            with_steps("  - rate: {}\n    limit: 1mbit\n    queue: 0s\n"),
+            vec!["x.yaml:11:12", "a rate queue of 0 holds nothing", "e.g. `queue: 15s`"],
+        ),
+        (
+            "queue on delay",
+            with_steps("  - delay: {}\n    by: 1s\n    queue: 5s\n"),
+            vec!["x.yaml:11:5", "`queue` only goes with `rate`, not `delay`"],
+        ),
         ("signal without name", with_steps("  - signal: s1\n"), vec!["x.yaml:9:5", "`signal` needs `name:`", "add `name: USR1`"]),
         ("bad signal name", with_steps("  - signal: all\n    name: USR3\n"), vec!["x.yaml:10:11", "`USR3` is not a signal name", "did you mean `USR1`?"]),
         ("name on kill", with_steps("  - kill: s1\n    name: TERM\n"), vec!["x.yaml:10:5", "`name` only goes with `signal`, not `kill`", "`kill` takes the signal as `signal: TERM`"]),
@@ -459,6 +469,7 @@ steps:
     gap: 50ms
   - rate: { from: c1 }
     limit: 1.5mbit
+    queue: 12s
   - reject: { proto: tcp, port: 80 }
     id: rst
   - heal: [cut, rst, rate-12]
@@ -523,7 +534,15 @@ fn the_new_forms_become_the_expected_plan() {
         Action::Reorder { id: "reorder-11".into(), flow: to(1), probability: 0.25, gap: Duration::from_millis(50) };
     assert_eq!(a[10], &reorder);
     let from_c1 = FlowSpec { from: Some(nodes(&[3])), ..FlowSpec::default() };
-    assert_eq!(a[11], &Action::Rate { id: "rate-12".into(), flow: from_c1, bits_per_second: 1_500_000 });
+    assert_eq!(
+        a[11],
+        &Action::Rate {
+            id: "rate-12".into(),
+            flow: from_c1,
+            bits_per_second: 1_500_000,
+            queue: Duration::from_secs(12)
+        }
+    );
     let tcp80 = FlowSpec { proto: Some(Proto::Tcp), port: Some(80), ..FlowSpec::default() };
     assert_eq!(a[12], &Action::Reject { id: "rst".into(), flow: tcp80 });
     assert_eq!(a[13], &Action::Heal(Heal::Ids(vec!["cut".into(), "rst".into(), "rate-12".into()])));

@@ -110,6 +110,16 @@ fn a_full_rate_queue_drops() {
 }
 
 #[test]
+fn a_rate_rule_with_a_longer_queue_holds_packets_longer() {
+    let mut e = engine([Rule::rate_queued("deep", Flow::any(), 1_000_000, ms(12_000))]);
+    let key = e.key("deep").expect("in place");
+    for second in 1..=12 {
+        assert_eq!(at(&mut e, 125_000, ms(0)), Verdict::delayed(ms(1000 * second)));
+    }
+    assert_eq!(at(&mut e, 125_000, ms(0)), Verdict::Drop { rule: key });
+}
+
+#[test]
 fn a_rate_paces_only_its_flow_and_starts_afresh_when_added_again() {
     let only_udp = Flow { proto: Some(Proto::Udp), ..Flow::any() };
     let mut e = engine([Rule::rate("udp", only_udp.clone(), 8_000)]);

@@ -33,7 +33,7 @@ impl Entry {
             Action::Drop { probability, count } => self.drop(probability, count, rng),
             Action::Hold => self.stop(Stop::Hold),
             Action::Reject => self.reject(packet),
-            Action::Rate { bits_per_second } => self.pace(packet, delivery, bits_per_second),
+            Action::Rate { bits_per_second, queue } => self.pace(packet, delivery, bits_per_second, queue),
             Action::Delay { fixed, jitter } => {
                 let by = fixed.saturating_add(random_up_to(jitter, rng));
                 self.delay(delivery, by);
@@ -105,9 +105,9 @@ impl Entry {
 
     /// Queues the packet on the rule's link, arriving after the delay so
     /// far; its delivery is then due when it leaves the link.
-    fn pace(&mut self, packet: &Packet<'_>, delivery: &mut Delivery, rate: u64) -> Option<Verdict> {
+    fn pace(&mut self, packet: &Packet<'_>, delivery: &mut Delivery, rate: u64, queue: Duration) -> Option<Verdict> {
         let arrival = packet.now.saturating_add(delivery.delay);
-        let Some(departure) = self.pacer.admit(arrival, packet.len, rate) else {
+        let Some(departure) = self.pacer.admit(arrival, packet.len, rate, queue) else {
             return self.stop(Stop::Drop);
         };
         let added = departure.saturating_sub(arrival);

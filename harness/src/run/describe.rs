@@ -46,8 +46,8 @@ pub fn describe(action: &Action, names: &[String]) -> String {
         Action::Reorder { id, flow, probability, gap } => {
             format!("reorder `{id}` {}: {probability} of packets held back {gap:?}", flow_text(flow, names))
         }
-        Action::Rate { id, flow, bits_per_second } => {
-            format!("rate `{id}` {} to {bits_per_second} bit/s", flow_text(flow, names))
+        Action::Rate { id, flow, bits_per_second, queue } => {
+            format!("rate `{id}` {} to {bits_per_second} bit/s, queue {queue:?}", flow_text(flow, names))
         }
         Action::Reject { id, flow } => format!("reject `{id}` {}", flow_text(flow, names)),
         Action::Breakpoint { nodes, point, matcher, action } => {

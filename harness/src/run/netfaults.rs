@@ -35,8 +35,9 @@ impl Runner<'_> {
             Action::Reorder { id, flow, probability, gap } => {
                 self.flow_fault(id, "reorder", flow, RuleAction::Reorder { probability: *probability, gap: *gap })
             }
-            Action::Rate { id, flow, bits_per_second } => {
-                self.flow_fault(id, "rate", flow, RuleAction::Rate { bits_per_second: *bits_per_second })
+            Action::Rate { id, flow, bits_per_second, queue } => {
+                let action = RuleAction::Rate { bits_per_second: *bits_per_second, queue: *queue };
+                self.flow_fault(id, "rate", flow, action)
             }
             Action::Reject { id, flow } => self.flow_fault(id, "reject", flow, RuleAction::Reject),
             other => return Err(StepError::Internal(format!("not a network fault: {other:?}"))),

@@ -4,6 +4,8 @@
 
 use std::time::Duration;
 
+use quiesce_faults::RATE_BACKLOG;
+
 use super::checker::quoted;
 use super::error::did_you_mean;
 use super::locate::Path;
@@ -86,7 +88,11 @@ impl StepCx<'_, '_> {
                 }
                 Action::Reorder { id: String::new(), flow, probability, gap }
             }
-            "rate" => Action::Rate { id: String::new(), flow, bits_per_second: self.limit(s.limit.as_deref()) },
+            "rate" => {
+                let bits_per_second = self.limit(s.limit.as_deref());
+                let queue = self.queue(s.queue.as_deref());
+                Action::Rate { id: String::new(), flow, bits_per_second, queue }
+            }
             "reject" => Action::Reject { id: String::new(), flow },
             _ => unreachable!("network_fault is called with a flow action"),
         };
@@ -135,6 +141,16 @@ impl StepCx<'_, '_> {
             self.cx.at(&self.path.key("limit"), message, rate::help(text));
             0
         })
+    }
+
+    fn queue(&mut self, raw: Option<&str>) -> Duration {
+        let at = self.path.key("queue");
+        let queue = self.cx.duration(raw, &at, RATE_BACKLOG);
+        if raw.is_some() && queue.is_zero() {
+            let help = Some("e.g. `queue: 15s`: how long a packet may wait before it is dropped".into());
+            self.cx.at(&at, "a rate queue of 0 holds nothing: every packet would be dropped", help);
+        }
+        queue
     }
 
     fn flow(&mut self, raw: &RawFlow, at: &Path) -> FlowSpec {

@@ -248,7 +248,8 @@ pub enum Action {
         /// How long they are held back.
         gap: Duration,
     },
-    /// `rate: FLOW` with `limit:` (e.g. `1mbit`): pace the flow.
+    /// `rate: FLOW` with `limit:` (e.g. `1mbit`) and `queue:` (default
+    /// 5s): pace the flow; a packet that would wait longer is dropped.
     Rate {
         /// The fault id, for `heal`.
         id: String,
@@ -256,6 +257,8 @@ pub enum Action {
         flow: FlowSpec,
         /// Bits per second.
         bits_per_second: u64,
+        /// The longest a packet may wait.
+        queue: Duration,
     },
     /// `reject: FLOW`: answer the flow's TCP packets with RST (other
     /// protocols are dropped): a noisy failure.

@@ -101,12 +101,17 @@ pub struct RawStep {
     /// With `reorder`: how long packets are held back (default `10ms`).
     #[schemars(with = "Option<schema::Duration>")]
     pub gap: Option<String>,
-    /// Paces the flow to `limit` bits per second; modifiers `limit`, `id`.
+    /// Paces the flow to `limit` bits per second; modifiers `limit`,
+    /// `queue`, `id`.
     #[serde(default, deserialize_with = "present")]
     pub rate: Option<RawFlow>,
     /// With `rate`: the rate (required), e.g. `1mbit`.
     #[schemars(with = "Option<schema::Rate>")]
     pub limit: Option<String>,
+    /// With `rate`: the longest a packet waits in the queue before it is
+    /// dropped instead (default `5s`).
+    #[schemars(with = "Option<schema::Duration>")]
+    pub queue: Option<String>,
     /// Answers the flow's TCP packets with RST (other protocols are dropped);
     /// modifier `id`.
     #[serde(default, deserialize_with = "present")]

@@ -51,7 +51,7 @@ pub const FAULTS: [&str; 8] = ["partition", "drop", "stall", "delay", "duplicate
 
 /// Modifier keys and the actions they go with. `signal` is also an action;
 /// it is a modifier only in a step with `kill`.
-pub const MODIFIERS: [(&str, &[&str]); 17] = [
+pub const MODIFIERS: [(&str, &[&str]); 18] = [
     ("within", &["await"]),
     ("signal", &["kill"]),
     ("name", &["signal"]),
@@ -61,6 +61,7 @@ pub const MODIFIERS: [(&str, &[&str]); 17] = [
     ("jitter", &["delay"]),
     ("gap", &["reorder"]),
     ("limit", &["rate"]),
+    ("queue", &["rate"]),
     ("id", &FAULTS),
     ("on", &["exec", "http"]),
     ("wait", &["exec"]),
@@ -131,6 +132,7 @@ fn modifiers(s: &RawStep) -> Vec<&'static str> {
         s.jitter.is_some(),
         s.gap.is_some(),
         s.limit.is_some(),
+        s.queue.is_some(),
         s.id.is_some(),
         s.on.is_some(),
         s.wait.is_some(),

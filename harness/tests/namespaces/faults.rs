@@ -136,7 +136,7 @@ async fn duplicate_delay_and_rate_change_what_the_receiver_measures() {
     cluster.switch.remove_all();
 
     // 100 datagrams of 1000 bytes (1028 on the wire) at 1 Mbit/s: ~0.82s.
-    let rate = Action::Rate { bits_per_second: 1_000_000 };
+    let rate = Action::Rate { bits_per_second: 1_000_000, queue: quiesce_faults::RATE_BACKLOG };
     cluster.switch.add_rule(Rule::new("rate", Matcher::Flow(flow(0, 1, None)), rate)).unwrap();
     let (got, last) = blast(&cluster, 100, 1000, 9202).await;
     assert_eq!(got, 100, "rate paces, it does not drop");
