@@ -129,7 +129,7 @@ pub fn contrast(report: &crate::report::outcome::RunReport) -> String {
                 Some(_) => "NO".to_string(),
                 None => "-".to_string(),
             };
-            let churn = check("churn").map_or("-".to_string(), |c| churn_summary(&c.detail));
+            let churn = check("churn").map_or("-".to_string(), |c| c.summary.clone());
             let result = match (run.met_expectation, run.passed) {
                 (true, true) => "pass",
                 (true, false) => "bug reproduced",
@@ -153,36 +153,65 @@ pub fn contrast(report: &crate::report::outcome::RunReport) -> String {
     out
 }
 
-/// `most connects per pair 16 (host2->host1; ...), ..., 32 connects in all`
-/// -> `16 max/pair (host2->host1); 32 connects in all`; a counter's
-/// `` `.flaps` grew by at most 114 (n5) in 15s; at most 3 allowed `` -> its
-/// first clause.
-fn churn_summary(detail: &str) -> String {
-    if detail.starts_with('`') {
-        return detail.split(';').next().unwrap_or(detail).to_string();
-    }
-    let worst = detail.split("most connects per pair ").nth(1).and_then(|r| r.split(';').next()).unwrap_or("?");
-    let all = detail.rsplit(", ").next().unwrap_or("");
-    match worst.split_once(" (") {
-        Some((count, pair)) => format!("{count} max/pair ({pair}); {all}"),
-        None => format!("{worst} max/pair; {all}"),
-    }
-}
-
 #[cfg(test)]
 mod tests {
-    use super::churn_summary;
+    use std::path::Path;
 
-    #[test]
-    fn the_switch_churn_detail_is_summarised_with_its_worst_pair() {
-        let detail = "in the 30s after the last heal: most connects per pair 16 (host2->host1; at most 10), \
-                      most resets per pair 3 (host1->host2; unbounded), 32 connects in all";
-        assert_eq!(churn_summary(detail), "16 max/pair (host2->host1); 32 connects in all");
+    use super::contrast;
+    use crate::report::outcome::{RunReport, VariantOutcome};
+    use crate::run::{CheckOutcome, VariantReport};
+
+    fn run(variant: &str, expect: &str, checks: Vec<CheckOutcome>) -> VariantReport {
+        let passed = checks.iter().all(|c| c.passed);
+        VariantReport {
+            suite: "s".into(),
+            variant: variant.into(),
+            seed: 1,
+            expect: expect.into(),
+            passed,
+            met_expectation: passed == (expect == "pass"),
+            failures: Vec::new(),
+            checks,
+            folder: "f".into(),
+            seconds: 1.0,
+        }
+    }
+
+    fn check(check: &str, passed: bool, summary: &str, measured: Option<f64>) -> CheckOutcome {
+        let detail = "a long sentence the table must not show".into();
+        CheckOutcome { check: check.into(), passed, summary: summary.into(), detail, measured }
     }
 
     #[test]
-    fn a_counter_churn_detail_keeps_its_first_clause() {
-        let detail = "`.counters.flaps` grew by at most 114 (n5) in 15s; at most 3 allowed";
-        assert_eq!(churn_summary(detail), "`.counters.flaps` grew by at most 114 (n5) in 15s");
+    fn the_table_shows_each_variant_with_its_checks_summaries() {
+        let mut report = RunReport::default();
+        let before = run(
+            "before-fix",
+            "fail",
+            vec![
+                check("converged", false, "not within 20s", None),
+                check("churn", false, "16 max/pair (a->b); 32 connects in all", Some(16.0)),
+            ],
+        );
+        let after = run("a-much-longer-variant-name", "pass", vec![check("converged", true, "in 1.2s", Some(1.23))]);
+        report.add("s", Path::new("s.yaml"), VariantOutcome::new("before-fix", "r".into(), vec![before]));
+        report.add(
+            "s",
+            Path::new("s.yaml"),
+            VariantOutcome::new("a-much-longer-variant-name", "r".into(), vec![after]),
+        );
+        let table = contrast(&report);
+        let lines: Vec<&str> = table.lines().filter(|l| !l.is_empty()).collect();
+        assert_eq!(lines.len(), 3, "{table}");
+        assert!(lines[1].starts_with("s/before-fix "), "{table}");
+        assert!(lines[1].contains("bug reproduced"), "{table}");
+        assert!(lines[1].contains("NO"), "{table}");
+        assert!(lines[1].ends_with("16 max/pair (a->b); 32 connects in all"), "{table}");
+        assert!(lines[2].contains("yes, 1.2s"), "{table}");
+        assert!(lines[2].ends_with(" -"), "no churn check: {table}");
+        assert!(!table.contains("long sentence"), "{table}");
+        let column = |l: &str| l.find("expect").or_else(|| l.find("fail")).or_else(|| l.find("pass"));
+        assert_eq!(column(lines[0]), column(lines[1]), "{table}");
+        assert_eq!(column(lines[1]), column(lines[2]), "{table}");
     }
 }

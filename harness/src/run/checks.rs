@@ -16,7 +16,11 @@ pub struct CheckOutcome {
     pub check: String,
     /// Whether it passed.
     pub passed: bool,
-    /// What was measured, for people.
+    /// What was measured in a few words, for tables: `in 1.2s`,
+    /// `16 max/pair (host2->host1); 32 connects in all`.
+    #[serde(default)]
+    pub summary: String,
+    /// What was measured, in full, for people.
     pub detail: String,
     /// The measured number (seconds for times), if any.
     pub measured: Option<f64>,
@@ -50,12 +54,14 @@ impl Runner<'_> {
             Ok(after) => CheckOutcome {
                 check,
                 passed: true,
+                summary: format!("in {:.1}s", after.as_secs_f64()),
                 detail: format!("converged in {:.1}s, stable for {stable_for:?}", after.as_secs_f64()),
                 measured: Some(after.as_secs_f64()),
             },
             Err(last) => CheckOutcome {
                 check,
                 passed: false,
+                summary: format!("not within {within:?}"),
                 detail: format!("not converged within {within:?} (stable for {stable_for:?}): {last}"),
                 measured: None,
             },
@@ -70,6 +76,7 @@ impl Runner<'_> {
                 return CheckOutcome {
                     check,
                     passed: false,
+                    summary: "no answers".into(),
                     detail: format!("probes did not answer within {timeout:?}"),
                     measured: None,
                 }
@@ -85,8 +92,11 @@ impl Runner<'_> {
             })
             .collect();
         let passed = silent.is_empty();
-        let detail =
-            if passed { "every running node answered".into() } else { format!("not answering: {}", silent.join("; ")) };
-        CheckOutcome { check, passed, detail, measured: None }
+        let (summary, detail) = if passed {
+            ("all answered".into(), "every running node answered".into())
+        } else {
+            (format!("{} not answering", silent.len()), format!("not answering: {}", silent.join("; ")))
+        };
+        CheckOutcome { check, passed, summary, detail, measured: None }
     }
 }

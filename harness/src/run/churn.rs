@@ -75,7 +75,8 @@ impl Runner<'_> {
             bound(max_connects),
             bound(max_resets)
         );
-        CheckOutcome { check: "churn".into(), passed, detail, measured: Some(connects as f64) }
+        let summary = format!("{connects} max/pair ({connect_pair}); {total} connects in all");
+        CheckOutcome { check: "churn".into(), passed, summary, detail, measured: Some(connects as f64) }
     }
 
     /// The `churn` check on a counter read through each node's probe.
@@ -89,7 +90,9 @@ impl Runner<'_> {
         let check = "churn".to_string();
         let view = match View::compile(counter) {
             Ok(v) => v,
-            Err(e) => return CheckOutcome { check, passed: false, detail: e, measured: None },
+            Err(e) => {
+                return CheckOutcome { check, passed: false, summary: "bad counter".into(), detail: e, measured: None }
+            }
         };
         let start = self.window_start(after).max(Instant::now());
         self.idle(start.saturating_duration_since(Instant::now())).await;
@@ -116,11 +119,13 @@ impl Runner<'_> {
         }
         let (grew, node) = worst.unwrap_or((0.0, "no node".into()));
         let passed = errors.is_empty() && grew <= max as f64;
-        let mut detail = format!("`{counter}` grew by at most {grew} ({node}) in {window:?}; at most {max} allowed");
+        let mut summary = format!("`{counter}` grew by at most {grew} ({node}) in {window:?}");
+        let mut detail = format!("{summary}; at most {max} allowed");
         if !errors.is_empty() {
+            summary.push_str(&format!("; {} unreadable", errors.len()));
             detail.push_str(&format!("; unreadable: {}", errors.join("; ")));
         }
-        CheckOutcome { check, passed, detail, measured: Some(grew) }
+        CheckOutcome { check, passed, summary, detail, measured: Some(grew) }
     }
 
     /// Each node's counter; `None` for a node that is not running.

@@ -47,6 +47,7 @@ fn junit_and_report_json_hold_the_measured_values() {
     assert_eq!(converged.check, "converged");
     let measured = converged.measured.expect("time to converge is measured");
     assert!((0.0..10.0).contains(&measured));
+    assert_eq!(converged.summary, format!("in {measured:.1}s"), "the table's few words, from report.json");
     assert!(!variants[1].met_expectation);
     // Each run folder has its own report.json.
     assert!(healthy.runs[1].folder.join("report.json").exists());

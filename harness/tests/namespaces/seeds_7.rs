@@ -6,13 +6,9 @@
 
 use crate::common::meets_expectation;
 
-/// Not run by default: the storm of revivals catches in about three runs
-/// of four (8 of 11 measured), not every time, and a test that fails one
-/// run in four guards nothing. Run it with `--ignored`, or measure the rate
-/// with `quiesce run suites/memberlist-flapping.yaml --variant before-fix
-/// --repeat 10`.
+/// The storm of revivals: measured with `quiesce run
+/// suites/memberlist-flapping.yaml --variant before-fix --repeat 10`.
 #[test]
-#[ignore = "detects the bug in about 3 runs of 4; see the doc comment"]
 fn memberlist_before_fix_keeps_flapping() {
     meets_expectation("memberlist-flapping.yaml", "before-fix");
 }
