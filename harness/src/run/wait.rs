@@ -66,8 +66,10 @@ impl Runner<'_> {
     }
 
     /// Waits until `holds` is true of observations for `stable_for`,
-    /// giving up after `within`. On success, the time until it first held
-    /// (of the stable stretch); on failure, the last observation described.
+    /// giving up after `within`, and no later: an observation still waiting
+    /// for a silent node's probe at the deadline is abandoned. On success,
+    /// the time until it first held (of the stable stretch); on failure,
+    /// the last whole observation described.
     pub(crate) async fn wait_for(
         &mut self,
         holds: impl Fn(&Observation) -> bool,
@@ -75,10 +77,18 @@ impl Runner<'_> {
         stable_for: Duration,
     ) -> Result<Duration, String> {
         let start = Instant::now();
+        let deadline = start + within;
         let mut since: Option<Instant> = None;
         loop {
             let seen_at = Instant::now();
-            let obs = self.tick().await;
+            let left = deadline.saturating_duration_since(seen_at);
+            let Ok(obs) = tokio::time::timeout(left.max(TICK), self.tick()).await else {
+                let last = Observation { nodes: self.last_views.clone() };
+                return Err(format!(
+                    "{} (a probe was still unanswered at the deadline)",
+                    last.describe(self.cluster.names())
+                ));
+            };
             if holds(&obs) {
                 let first = *since.get_or_insert(seen_at);
                 if seen_at.duration_since(first) >= stable_for {

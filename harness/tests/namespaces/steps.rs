@@ -113,3 +113,25 @@ async fn counter_churn_reads_the_running_nodes_and_passes_over_stopped_ones() {
     assert!(!busy.passed, "a and b ping each other every 100ms: {}", busy.detail);
     assert!(busy.measured.is_some_and(|grew| grew >= 5.0), "{}", busy.detail);
 }
+
+/// A check's `within` is a deadline even when a node is wedged: `b` is
+/// paused, so its probe would hang for the whole 8 s probe timeout, but
+/// `converged` gives up at 1 s with the last whole observation.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_wedged_node_cannot_stretch_a_checks_deadline() {
+    let steps = "  - await: converged\n    within: 10s\n  - pause: b\n";
+    let suite = ping_suite(2, steps).replace("timeout: 1s", "timeout: 8s");
+    let yaml = format!("{suite}checks:\n  - converged: {{ within: 1s }}\n");
+    let (_dir, report) = run(&yaml, false).await;
+    let converged = &report.checks[0];
+    assert!(!converged.passed, "{}", converged.detail);
+    assert!(converged.detail.contains("still unanswered at the deadline"), "{}", converged.detail);
+    let events = std::fs::read_to_string(report.folder.join("events.jsonl")).unwrap();
+    // From the end of the last step to the check's result.
+    let last = |kind: &str| -> f64 {
+        let line = events.lines().rfind(|l| l.contains(kind)).unwrap_or_else(|| panic!("no {kind} in {events}"));
+        serde_json::from_str::<serde_json::Value>(line).unwrap()["t"].as_f64().unwrap()
+    };
+    let took = last("\"check-result\"") - last("\"step-finished\"");
+    assert!(took < 4.0, "the check took {took:.1}s: it waited for the 8 s probe");
+}
