@@ -349,6 +349,7 @@ steps:
     gap: 50ms
   - rate: { from: o1, proto: icmp }
     limit: 1.5mbit
+    queue: 10s
   - reject: { proto: tcp, port: 80 }
   - heal: [split, drop-12]
   - heal: all
