@@ -25,8 +25,9 @@
 //! departure) + len * 8 / rate`), so the packets it passes leave in the
 //! order they arrived and, while it is busy, at exactly its rate. A packet
 //! that would wait there more than the rule's queue time
-//! ([`RATE_BACKLOG`](crate::RATE_BACKLOG) by default) is dropped. Like a real link, a rate rule spends its time on a packet even
-//! if a later rule drops it.
+//! ([`RATE_BACKLOG`](crate::RATE_BACKLOG) by default) is dropped. Like a
+//! real link, a rate rule spends its time on a packet even if a later rule
+//! drops it.
 //!
 //! With no rules, the common case, `verdict` is one branch and allocates
 //! nothing. Randomness comes from the caller's RNG, so a seeded RNG makes a
