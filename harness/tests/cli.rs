@@ -104,3 +104,42 @@ fn a_bad_shard_is_invalid_input() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("K/N"));
 }
+
+/// A suite whose names would become paths outside `--out`.
+fn escaping_suite(dir: &std::path::Path, name_line: &str, variant: &str, node: &str) -> std::path::PathBuf {
+    let path = dir.join("escape.yaml");
+    let text = format!(
+        "{name_line}programs:\n  p:\n    command: [sleep, '1']\nnodes:\n  '{node}': p\nvariants:\n  '{variant}': {{}}\nsteps:\n  - sleep: 1s\n"
+    );
+    std::fs::write(&path, text).unwrap();
+    path
+}
+
+#[test]
+fn names_that_would_escape_the_run_folder_are_refused_at_check() {
+    let dir = tempfile::tempdir().unwrap();
+    let cases = [
+        ("name: ../../../tmp/x\n", "v", "a", "`../../../tmp/x` is not a valid suite name", "escape.yaml:1:7"),
+        ("name: /etc/x\n", "v", "a", "`/etc/x` is not a valid suite name", "escape.yaml:1:7"),
+        ("name: ..\n", "v", "a", "`..` is not a valid suite name", "escape.yaml:1:7"),
+        ("", "..", "a", "`..` is not a valid variant name", "escape.yaml:7:3"),
+        ("", "v", "..", "`..` is not a valid node name", "escape.yaml:5:3"),
+        ("", "v", ".hidden", "`.hidden` is not a valid node name", "escape.yaml:5:3"),
+    ];
+    for (name_line, variant, node, message, at) in cases {
+        let suite = escaping_suite(dir.path(), name_line, variant, node);
+        for verb in ["check", "run"] {
+            let out_dir = dir.path().join("out");
+            let mut command = Command::cargo_bin("quiesce").unwrap();
+            command.arg(verb).arg(&suite);
+            if verb == "run" {
+                command.arg("--out").arg(&out_dir);
+            }
+            let out = command.output().unwrap();
+            let stderr = String::from_utf8_lossy(&out.stderr);
+            assert_eq!(out.status.code(), Some(2), "{verb} {name_line}{variant}/{node}: {stderr}");
+            assert!(stderr.contains(message) && stderr.contains(at), "{verb}: wants {message} at {at}: {stderr}");
+            assert!(!out_dir.exists(), "{verb} wrote nothing");
+        }
+    }
+}

@@ -179,7 +179,18 @@ pub fn quoted(names: &[impl AsRef<str>]) -> String {
     names.iter().map(|n| format!("`{}`", n.as_ref())).collect::<Vec<_>>().join(", ")
 }
 
-/// Whether `name` is a valid node or variant name: `[A-Za-z0-9_.-]+`.
+/// Whether `name` is a valid point name: `[A-Za-z0-9_.-]+`.
 pub fn valid_name(name: &str) -> bool {
     !name.is_empty() && name.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-'))
 }
+
+/// Whether `name` can name a suite, variant or node. These names become
+/// components of run-folder paths (`OUT/SUITE/VARIANT/N/NODE.log`), so each
+/// must be one safe path component: `[A-Za-z0-9_.-]+`, starting with a letter,
+/// digit or `_` (never `.`, `..`, a hidden name or a path).
+pub fn valid_path_name(name: &str) -> bool {
+    valid_name(name) && name.starts_with(|c: char| c.is_ascii_alphanumeric() || c == '_')
+}
+
+/// The help text for a name that [`valid_path_name`] refuses.
+pub const PATH_NAME_HELP: &str = "use letters, digits, `_`, `.` and `-`, starting with a letter, digit or `_`";

@@ -9,7 +9,10 @@ use std::net::Ipv4Addr;
 use std::path::Path as FsPath;
 use std::time::Duration;
 
-use super::checker::{quoted, spec_word, valid_name, Checker, Issue, NodeIndex, Templates, VariantUses, SPEC_WORDS};
+use super::checker::{
+    quoted, spec_word, valid_name, valid_path_name, Checker, Issue, NodeIndex, Templates, VariantUses, PATH_NAME_HELP,
+    SPEC_WORDS,
+};
 use super::checks;
 use super::error::{did_you_mean, nearest};
 use super::locate::{Locator, Path};
@@ -34,11 +37,12 @@ pub fn validate(raw: RawSuite, loc: &Locator, file: &FsPath) -> Result<Plan, Vec
     check_variant_keys(&mut cx, &uses, &variants, raw.variants.is_some());
     let checks = raw.checks.as_deref().unwrap_or_default().iter().enumerate();
     let checks = checks.filter_map(|(i, c)| checks::check(&mut cx, c, &root.key("checks").index(i))).collect();
+    let name = suite_name(&mut cx, raw.name, default_name);
     if !cx.issues.is_empty() {
         return Err(cx.issues);
     }
     Ok(Plan {
-        name: raw.name.unwrap_or(default_name),
+        name,
         about: raw.about,
         source: file.to_path_buf(),
         subnet,
@@ -51,6 +55,30 @@ pub fn validate(raw: RawSuite, loc: &Locator, file: &FsPath) -> Result<Plan, Vec
         steps,
         checks,
     })
+}
+
+/// The suite's name: `name:`, or the file's stem. It becomes a folder under
+/// `--out`, so it must be one safe path component.
+fn suite_name(cx: &mut Checker<'_>, given: Option<String>, default: String) -> String {
+    match given {
+        Some(name) => {
+            if !valid_path_name(&name) {
+                cx.at(
+                    &Path::root().key("name"),
+                    format!("`{name}` is not a valid suite name"),
+                    Some(PATH_NAME_HELP.into()),
+                );
+            }
+            name
+        }
+        None => {
+            if !valid_path_name(&default) {
+                let help = format!("the file's name gives the suite's name; add `name:` ({PATH_NAME_HELP})");
+                cx.at(&Path::root(), format!("`{default}` is not a valid suite name"), Some(help));
+            }
+            default
+        }
+    }
 }
 
 fn subnet(cx: &mut Checker<'_>, text: Option<&str>, path: &Path) -> (Ipv4Addr, u8) {
@@ -92,12 +120,8 @@ fn nodes(cx: &mut Checker<'_>, raw: &Map<String>, programs: &Map<RawProgram>) ->
     let mut index = NodeIndex { names: Vec::new(), ids: HashMap::new() };
     for (name, program) in &raw.0 {
         let at = path.key(name);
-        if !valid_name(name) {
-            cx.at_key(
-                &at,
-                format!("`{name}` is not a valid node name"),
-                Some("use letters, digits, `_`, `.` and `-`".into()),
-            );
+        if !valid_path_name(name) {
+            cx.at_key(&at, format!("`{name}` is not a valid node name"), Some(PATH_NAME_HELP.into()));
         } else if spec_word(name).is_some() {
             let words: Vec<&str> = SPEC_WORDS.iter().map(|(w, _)| *w).collect();
             let help = format!("{} choose nodes in steps; give the node another name", quoted(&words));
@@ -263,12 +287,8 @@ fn variants(cx: &mut Checker<'_>, raw: Option<&Map<Option<Map<String>>>>) -> Vec
     let mut out = Vec::new();
     for (name, body) in &raw.0 {
         let path = Path::root().key("variants").key(name);
-        if !valid_name(name) {
-            cx.at_key(
-                &path,
-                format!("`{name}` is not a valid variant name"),
-                Some("use letters, digits, `_`, `.` and `-`".into()),
-            );
+        if !valid_path_name(name) {
+            cx.at_key(&path, format!("`{name}` is not a valid variant name"), Some(PATH_NAME_HELP.into()));
         }
         let mut variant = Variant { name: name.clone(), expect: Expect::Pass, values: BTreeMap::new() };
         for (key, value) in body.as_ref().map(|b| b.0.as_slice()).unwrap_or_default() {
