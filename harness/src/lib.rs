@@ -12,6 +12,7 @@ pub mod control;
 pub mod events;
 pub mod exit;
 pub mod http;
+pub mod interrupt;
 pub mod launcher;
 pub mod net;
 pub mod observe;

@@ -4,6 +4,7 @@
 use clap::Parser;
 use quiesce::cli::{self, Cli};
 use quiesce::exit::ExitCode;
+use quiesce::interrupt::Interrupt;
 
 fn main() -> std::process::ExitCode {
     let cli = Cli::parse();
@@ -24,26 +25,16 @@ fn main() -> std::process::ExitCode {
         }
     };
     let code = runtime.block_on(async {
-        tokio::select! {
-            code = cli::main(cli) => code,
-            _ = interrupted() => {
-                eprintln!("interrupted: stopping every node and removing the network");
-                ExitCode::Failed
+        match Interrupt::install() {
+            Ok(interrupt) => cli::main(cli, interrupt).await,
+            Err(e) => {
+                eprintln!("error: internal: cannot watch for SIGINT and SIGTERM: {e}");
+                ExitCode::Internal
             }
         }
     });
-    // Dropping the runtime drops the cluster: children are killed, fds closed.
+    // Dropping the runtime drops anything still running: children are
+    // killed, fds closed.
     drop(runtime);
     code.into()
-}
-
-async fn interrupted() {
-    let mut term = match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-        Ok(s) => s,
-        Err(_) => return std::future::pending().await,
-    };
-    tokio::select! {
-        _ = tokio::signal::ctrl_c() => {}
-        _ = term.recv() => {}
-    }
 }

@@ -25,7 +25,7 @@ fn events() -> Vec<Value> {
 /// The values of `event[key]` for events of `kind`, in order, deduplicated.
 fn values(events: &[Value], kind: &str, key: &str) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();
-    for e in events.iter().filter(|e| e["event"] == kind) {
+    for e in events.iter().filter(|e| e["kind"] == kind) {
         let v = e[key].as_str().expect("a string field").to_string();
         if !out.contains(&v) {
             out.push(v);
@@ -119,8 +119,8 @@ fn chromium_shows_a_lane_per_node_and_a_mark_per_fault() {
 
     let faults: Vec<(String, String)> = events
         .iter()
-        .filter(|e| e["event"] == "fault-applied")
-        .map(|e| (e["id"].as_str().unwrap().to_string(), e["kind"].as_str().unwrap().to_string()))
+        .filter(|e| e["kind"] == "fault-applied")
+        .map(|e| (e["id"].as_str().unwrap().to_string(), e["fault"].as_str().unwrap().to_string()))
         .collect();
     assert!(!faults.is_empty(), "the fixture has faults");
     let marks: Vec<(&str, &str)> =
@@ -142,7 +142,7 @@ fn chromium_shows_incarnations_pauses_hits_convergence_and_churn() {
         .iter()
         .filter_map(|t| Some((attr(t, "data-node")?, attr(t, "data-incarnation")?)))
         .collect();
-    let started = events.iter().filter(|e| e["event"] == "node-started").count();
+    let started = events.iter().filter(|e| e["kind"] == "node-started").count();
     assert_eq!(incarnations.len(), started, "a bar per node-started: {incarnations:?}");
     assert!(
         incarnations.contains(&("d", "2")) && incarnations.contains(&("b", "2")),
@@ -170,7 +170,7 @@ fn chromium_shows_incarnations_pauses_hits_convergence_and_churn() {
                 + attr(t, "data-resets").unwrap().parse::<u64>().unwrap()
         })
         .sum();
-    let connections = events.iter().filter(|e| e["event"] == "connection").count() as u64;
+    let connections = events.iter().filter(|e| e["kind"] == "connection").count() as u64;
     assert_eq!(counted, connections, "every connection event is in a bar");
 
     let checks: Vec<&str> = tags(&dom, "check passed").iter().filter_map(|t| attr(t, "data-check")).collect();

@@ -4,32 +4,21 @@
 use std::path::{Path, PathBuf};
 
 use super::{load_all, select};
-use crate::exit::ExitCode;
+use crate::exit::{Error, ExitCode};
 use crate::net::{LinkMatrix, Subnet};
 use crate::render::NodeContext;
 use crate::run::describe::describe;
 use crate::shard::Shard;
-use crate::suite::plan::{Check, Expect, Links, Plan, Probe};
+use crate::suite::plan::{Check, Expect, Links, Plan, Probe, Variant};
 
 /// Prints every suite with its variants and what each expects.
-pub fn list(paths: &[PathBuf], variants: &[String], shard: Option<Shard>) -> ExitCode {
-    let plans = match load_all(paths) {
-        Ok(plans) => plans,
-        Err(code) => return code,
-    };
+pub fn list(paths: &[PathBuf], variants: &[String], shard: Option<Shard>) -> Result<ExitCode, Error> {
+    let plans = load_all(paths)?;
     if shard.is_some() || !variants.is_empty() {
-        return match select(&plans, variants, shard) {
-            Ok(selected) => {
-                for (plan, variant) in selected {
-                    println!("{} {}", plan.source.display(), variant.name);
-                }
-                ExitCode::Ok
-            }
-            Err(e) => {
-                eprintln!("error: {e}");
-                ExitCode::Invalid
-            }
-        };
+        for (plan, variant) in select(&plans, variants, shard)? {
+            println!("{} {}", plan.source.display(), variant.name);
+        }
+        return Ok(ExitCode::Ok);
     }
     for plan in &plans {
         println!("{} ({}, {} nodes)", plan.name, plan.source.display(), plan.nodes.len());
@@ -49,31 +38,29 @@ pub fn list(paths: &[PathBuf], variants: &[String], shard: Option<Shard>) -> Exi
             );
         }
     }
-    ExitCode::Ok
+    Ok(ExitCode::Ok)
 }
 
 /// Prints the resolved plan of a suite.
-pub fn explain(path: &Path, variant: Option<&str>) -> ExitCode {
-    let plans = match load_all(&[path.to_path_buf()]) {
-        Ok(plans) => plans,
-        Err(code) => return code,
-    };
-    let plan = &plans[0];
+pub fn explain(path: &Path, variant: Option<&str>) -> Result<ExitCode, Error> {
+    if path.is_dir() {
+        return Err(Error::Usage(format!("{} is a folder; explain takes one suite file", path.display())));
+    }
+    let plan = crate::suite::load(path).map_err(|e| Error::Suites(vec![e]))?;
     let Some(variant) = (match variant {
         Some(name) => plan.variants.iter().find(|v| v.name == name),
         None => plan.variants.first(),
     }) else {
         let names: Vec<&str> = plan.variants.iter().map(|v| v.name.as_str()).collect();
-        eprintln!("error: {}: no variant `{}`; it has: {}", path.display(), variant.unwrap_or(""), names.join(", "));
-        return ExitCode::Invalid;
+        let wanted = variant.unwrap_or("");
+        return Err(Error::Usage(format!("{}: no variant `{wanted}`; it has: {}", path.display(), names.join(", "))));
     };
-    print!("{}", render_explanation(plan, &variant.name));
-    ExitCode::Ok
+    print!("{}", render_explanation(&plan, variant));
+    Ok(ExitCode::Ok)
 }
 
 /// The text `explain` prints.
-pub fn render_explanation(plan: &Plan, variant_name: &str) -> String {
-    let variant = plan.variants.iter().find(|v| v.name == variant_name).expect("the caller picked an existing variant");
+pub fn render_explanation(plan: &Plan, variant: &Variant) -> String {
     let subnet = Subnet::new(plan.subnet, plan.prefix);
     let n = plan.nodes.len();
     let links = match &plan.links {
@@ -135,15 +122,9 @@ fn check_text(check: &Check) -> String {
 
 /// `quiesce schema`: the JSON Schema of the suite format (committed as
 /// docs/suite.schema.json; harness/tests/suite_keys.rs checks they match).
-pub fn schema() -> ExitCode {
-    match serde_json::to_string_pretty(&crate::suite::schema::json_schema()) {
-        Ok(text) => {
-            println!("{text}");
-            ExitCode::Ok
-        }
-        Err(e) => {
-            eprintln!("error: cannot print the schema: {e}");
-            ExitCode::Internal
-        }
-    }
+pub fn schema() -> Result<ExitCode, Error> {
+    let text = serde_json::to_string_pretty(&crate::suite::schema::json_schema())
+        .map_err(|e| Error::Internal(format!("cannot print the schema: {e}")))?;
+    println!("{text}");
+    Ok(ExitCode::Ok)
 }

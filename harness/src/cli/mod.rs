@@ -1,13 +1,17 @@
-//! The command line: `quiesce run`, `check`, `list`, `explain`, `schema`.
+//! The command line: `quiesce run`, `check`, `list`, `explain`, `report`,
+//! `schema`. Each command returns an [`ExitCode`] for its verdict or an
+//! [`Error`] whose kind gives the code (docs/exit-codes.md).
 
 mod inspect;
+mod report;
 mod run;
 
 use std::path::{Path, PathBuf};
 
 use clap::{Parser, Subcommand};
 
-use crate::exit::ExitCode;
+use crate::exit::{Error, ExitCode};
+use crate::interrupt::Interrupt;
 use crate::shard::Shard;
 use crate::suite;
 use crate::suite::plan::{Plan, Variant};
@@ -56,22 +60,34 @@ pub enum Command {
         #[arg(long)]
         variant: Option<String>,
     },
+    /// Render a run folder's report.json and timeline.html (and JUnit on
+    /// request) again from its events.jsonl and node logs alone.
+    Report(report::ReportArgs),
     /// Print the JSON Schema of the suite format.
     Schema,
 }
 
 /// Runs a parsed command line; returns the exit code.
-pub async fn main(cli: Cli) -> ExitCode {
-    match cli.command {
+pub async fn main(cli: Cli, interrupt: Interrupt) -> ExitCode {
+    let result = match cli.command {
         Command::Check { suites } => check(&suites),
-        Command::Run(args) => run::run(args).await,
+        Command::Run(args) => run::run(args, &interrupt).await,
         Command::List { suites, variants, shard } => inspect::list(&suites, &variants, shard),
         Command::Explain { suite, variant } => inspect::explain(&suite, variant.as_deref()),
+        Command::Report(args) => report::report(&args),
         Command::Schema => inspect::schema(),
+    };
+    match result {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("{e}");
+            e.exit_code()
+        }
     }
 }
 
-/// Expands folders to the `*.yaml` files in them, sorted.
+/// Expands folders to the `*.yaml` files in them, sorted. A path that does
+/// not exist stays, to be reported when it is read.
 fn expand(paths: &[PathBuf]) -> Vec<PathBuf> {
     let mut files = Vec::new();
     for path in paths {
@@ -91,44 +107,41 @@ fn expand(paths: &[PathBuf]) -> Vec<PathBuf> {
     files
 }
 
-/// Loads every suite, printing every error; exit code 2 if any is invalid.
-fn load_all(paths: &[PathBuf]) -> Result<Vec<Plan>, ExitCode> {
+/// Loads every suite; every invalid one is an error, and so is finding no
+/// suite at all (an empty folder, a glob the shell left unexpanded).
+fn load_all(paths: &[PathBuf]) -> Result<Vec<Plan>, Error> {
+    let files = expand(paths);
+    if files.is_empty() {
+        return Err(Error::NoSuites(paths.to_vec()));
+    }
     let mut plans = Vec::new();
-    let mut bad = false;
-    for path in expand(paths) {
+    let mut errors = Vec::new();
+    for path in files {
         match suite::load(&path) {
             Ok(plan) => plans.push(plan),
-            Err(e) => {
-                eprintln!("{e}");
-                bad = true;
-            }
+            Err(e) => errors.push(e),
         }
     }
-    if bad {
-        Err(ExitCode::Invalid)
-    } else {
+    if errors.is_empty() {
         Ok(plans)
+    } else {
+        Err(Error::Suites(errors))
     }
 }
 
-fn check(paths: &[PathBuf]) -> ExitCode {
-    match load_all(paths) {
-        Ok(plans) => {
-            for plan in plans {
-                let variants: Vec<&str> = plan.variants.iter().map(|v| v.name.as_str()).collect();
-                println!(
-                    "ok {}: {} nodes, {} steps, {} checks, variants {}",
-                    plan.source.display(),
-                    plan.nodes.len(),
-                    plan.steps.len(),
-                    plan.checks.len(),
-                    variants.join(", ")
-                );
-            }
-            ExitCode::Ok
-        }
-        Err(code) => code,
+fn check(paths: &[PathBuf]) -> Result<ExitCode, Error> {
+    for plan in load_all(paths)? {
+        let variants: Vec<&str> = plan.variants.iter().map(|v| v.name.as_str()).collect();
+        println!(
+            "ok {}: {} nodes, {} steps, {} checks, variants {}",
+            plan.source.display(),
+            plan.nodes.len(),
+            plan.steps.len(),
+            plan.checks.len(),
+            variants.join(", ")
+        );
     }
+    Ok(ExitCode::Ok)
 }
 
 /// The command that reruns one variant exactly.
@@ -141,12 +154,12 @@ pub(crate) fn select<'p>(
     plans: &'p [Plan],
     wanted: &[String],
     shard: Option<Shard>,
-) -> Result<Vec<(&'p Plan, &'p Variant)>, String> {
+) -> Result<Vec<(&'p Plan, &'p Variant)>, Error> {
     for w in wanted {
         if !plans.iter().any(|p| p.variants.iter().any(|v| &v.name == w)) {
             let names: Vec<String> =
                 plans.iter().flat_map(|p| p.variants.iter().map(|v| format!("{}/{}", p.name, v.name))).collect();
-            return Err(format!("no suite has a variant `{w}`; there are: {}", names.join(", ")));
+            return Err(Error::Usage(format!("no suite has a variant `{w}`; there are: {}", names.join(", "))));
         }
     }
     let all: Vec<(&Plan, &Variant)> = plans

@@ -1,6 +1,7 @@
 //! `quiesce run`: select suite variants (filter, shard), run each the
-//! requested number of times, report to the console, `report.json` and
-//! JUnit.
+//! requested number of times, with the reporters fed every run's events:
+//! the console, each run folder's report.json and timeline.html, the
+//! invocation's report.json, JUnit, and the before/after table.
 
 use std::path::PathBuf;
 
@@ -8,11 +9,15 @@ use clap::Args;
 
 use super::{load_all, parse_shard, rerun_command, select};
 use crate::cluster::NetOptions;
-use crate::exit::ExitCode;
-use crate::report::console::{self, Console};
-use crate::report::junit;
-use crate::report::outcome::{RunReport, VariantOutcome};
-use crate::run::{run_variant, RunOptions, VariantReport};
+use crate::exit::{Error, ExitCode};
+use crate::interrupt::Interrupt;
+use crate::report::collect::Collector;
+use crate::report::console::{self, Console, Contrast};
+use crate::report::files::{InvocationJson, RunJson};
+use crate::report::junit::Junit;
+use crate::report::timeline::TimelineFile;
+use crate::report::{ReportError, Reporter, Reporters};
+use crate::run::{folder, run_variant, RunOptions};
 use crate::shard::Shard;
 use crate::suite::plan::{Plan, Variant};
 
@@ -52,102 +57,115 @@ pub struct RunArgs {
 }
 
 /// Runs `quiesce run`.
-pub async fn run(args: RunArgs) -> ExitCode {
-    let mut plans = match load_all(&args.suites) {
-        Ok(plans) => plans,
-        Err(code) => return code,
-    };
+pub async fn run(args: RunArgs, interrupt: &Interrupt) -> Result<ExitCode, Error> {
+    let mut plans = load_all(&args.suites)?;
     if let Some(seed) = args.seed {
         plans.iter_mut().for_each(|p| p.seed = seed);
     }
-    let selected = match select(&plans, &args.variants, args.shard) {
-        Ok(selected) => selected,
-        Err(e) => {
-            eprintln!("error: {e}");
-            return ExitCode::Invalid;
-        }
-    };
-    if let Err(e) = crate::preflight::check() {
-        eprintln!("error: {e}");
-        return ExitCode::Environment;
+    let selected = select(&plans, &args.variants, args.shard)?;
+    if selected.is_empty() {
+        return Err(Error::Usage("no suite variant is selected (check --variant and --shard)".into()));
     }
+    crate::preflight::check().map_err(Error::Environment)?;
     let options = RunOptions { out: args.out.clone(), net: NetOptions { mtu: args.mtu, pcap: args.pcap } };
-    let mut report = RunReport::default();
-    let mut code = ExitCode::Ok;
-    for (plan, variant) in selected {
+    let mut outputs = Outputs::new(&args);
+    let mut failure = None;
+    'variants: for (plan, variant) in selected {
         let rerun = rerun_command(&plan.source, &variant.name, plan.seed);
-        match repeat(plan, variant, &options, args.repeat, &rerun).await {
-            Ok(outcome) => {
-                if !outcome.met_expectation {
-                    code = ExitCode::Failed;
-                }
-                report.add(&plan.name, &plan.source, outcome);
+        for i in 1..=args.repeat {
+            if args.repeat > 1 {
+                eprintln!("── run {i} of {}", args.repeat);
             }
-            Err(e) => {
-                eprintln!("error: {}/{}: {e}\n  rerun: {rerun}", plan.name, variant.name);
-                code = ExitCode::Internal;
-                break;
+            if let Err(e) = run_once(plan, variant, &options, &rerun, &mut outputs, interrupt).await {
+                failure = Some(e);
+                break 'variants;
+            }
+            if interrupt.signal().is_some() {
+                break 'variants;
+            }
+        }
+        if args.repeat > 1 {
+            if let Some(line) = console::repeat_line(outputs.runs.report(), &plan.name, &variant.name) {
+                println!("{line}");
             }
         }
     }
-    if report.suites.iter().map(|s| s.variants.len()).sum::<usize>() > 1 {
-        print!("{}", console::contrast(&report));
+    let written = outputs.finish();
+    if let Some(e) = failure {
+        return Err(e);
     }
-    write_reports(&report, &args).unwrap_or(code)
+    written?;
+    let report = outputs.runs.report();
+    Ok(if report.interrupted {
+        ExitCode::Interrupted
+    } else if report.met_expectation {
+        ExitCode::Ok
+    } else {
+        ExitCode::Failed
+    })
 }
 
-async fn repeat(
+async fn run_once(
     plan: &Plan,
     variant: &Variant,
     options: &RunOptions,
-    times: u32,
     rerun: &str,
-) -> Result<VariantOutcome, String> {
-    let mut runs: Vec<VariantReport> = Vec::new();
-    for i in 1..=times {
-        let mut console = Console::new();
-        if times > 1 {
-            eprintln!("── run {i} of {times}");
+    outputs: &mut Outputs,
+    interrupt: &Interrupt,
+) -> Result<(), Error> {
+    let folder = folder::create(&options.out, &plan.name, &variant.name)
+        .map_err(|e| ReportError::new(&options.out.join(&plan.name).join(&variant.name), e))?;
+    let mut reporters = outputs.reporters();
+    match run_variant(plan, variant, &folder, options, rerun, &mut reporters, interrupt).await {
+        Ok(_) => Ok(()),
+        Err(e) => {
+            let (suite, variant, folder) = (&plan.name, &variant.name, folder.display());
+            Err(Error::Internal(format!("{suite}/{variant}: {e}\n  rerun: {rerun}\n  run folder: {folder}")))
         }
-        let result = run_variant(plan, variant, options, &mut |t, e| console.event(t, e)).await;
-        console.finish();
-        let run = result.map_err(|e| e.to_string())?;
-        println!("{}", console::summary(&run, rerun));
-        let json = serde_json::to_string_pretty(&run).expect("reports serialize");
-        if let Err(e) = std::fs::write(run.folder.join("report.json"), json) {
-            eprintln!("warning: writing {}: {e}", run.folder.join("report.json").display());
-        }
-        if let Err(e) = crate::report::timeline::write(&run.folder) {
-            eprintln!("warning: writing {}: {e}", run.folder.join("timeline.html").display());
-        }
-        runs.push(run);
     }
-    let outcome = VariantOutcome::new(&variant.name, rerun.to_string(), runs);
-    if times > 1 {
-        println!(
-            "{}/{}: checks failed in {} of {} runs (expected {}){}",
-            plan.name,
-            variant.name,
-            outcome.failed_runs,
-            outcome.runs_total,
-            outcome.expect,
-            if outcome.met_expectation { "" } else { " — expectation NOT met" }
-        );
-    }
-    Ok(outcome)
 }
 
-fn write_reports(report: &RunReport, args: &RunArgs) -> Option<ExitCode> {
-    let path = args.report.clone().unwrap_or_else(|| args.out.join("report.json"));
-    if let Err(e) = report.write(&path) {
-        eprintln!("error: writing {}: {e}", path.display());
-        return Some(ExitCode::Internal);
-    }
-    if let Some(junit_path) = &args.junit {
-        if let Err(e) = junit::write(report, junit_path) {
-            eprintln!("error: writing {}: {e}", junit_path.display());
-            return Some(ExitCode::Internal);
+/// Every reporter of an invocation.
+struct Outputs {
+    console: Console,
+    run_json: RunJson,
+    timeline: TimelineFile,
+    invocation: InvocationJson,
+    junit: Option<Junit>,
+    contrast: Contrast,
+    /// For the exit code and the `--repeat` lines.
+    runs: Collector,
+}
+
+impl Outputs {
+    fn new(args: &RunArgs) -> Outputs {
+        Outputs {
+            console: Console::new(),
+            run_json: RunJson::new(),
+            timeline: TimelineFile::new(),
+            invocation: InvocationJson::new(args.report.clone().unwrap_or_else(|| args.out.join("report.json"))),
+            junit: args.junit.clone().map(Junit::new),
+            contrast: Contrast::default(),
+            runs: Collector::default(),
         }
     }
-    None
+
+    fn reporters(&mut self) -> Reporters<'_> {
+        let mut all: Vec<&mut dyn Reporter> = vec![
+            &mut self.console,
+            &mut self.run_json,
+            &mut self.timeline,
+            &mut self.invocation,
+            &mut self.contrast,
+            &mut self.runs,
+        ];
+        if let Some(junit) = &mut self.junit {
+            all.push(junit);
+        }
+        Reporters(all)
+    }
+
+    fn finish(&mut self) -> Result<(), Error> {
+        Ok(self.reporters().finish()?)
+    }
 }

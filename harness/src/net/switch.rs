@@ -32,7 +32,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use quiesce_faults::{parse_ipv4, Engine, PacketMeta, ParseError, Rule, RuleKey};
 use rand::rngs::SmallRng;
 use rand::SeedableRng;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::counters::{PacketKind, PairCounters};
 use super::links::LinkMatrix;
@@ -56,7 +56,7 @@ pub struct ConnEvent {
 }
 
 /// Packets the switch did not deliver, by reason.
-#[derive(Debug, Clone, Copy, Default, Serialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Default, Serialize, PartialEq, Eq, Deserialize)]
 pub struct DropCounts {
     /// Not IPv4, or truncated.
     pub malformed: u64,

@@ -11,10 +11,9 @@
 //! tables. Hovering shows details; moving over the chart shows every node's
 //! view at that moment.
 //!
-//! Caveats: pauses are not events, so they are read from successful
-//! `pause`/`resume` steps (and `signal` steps with SIGSTOP/SIGCONT) by the
-//! node names in the step's text or result; a node paused by other means
-//! does not show as paused. Times are those of the harness's observations
+//! Caveats: pauses are `node-paused`/`node-resumed` events, recorded for
+//! `pause`/`resume` steps and `signal` steps with SIGSTOP/SIGCONT; a node
+//! stopped by other means does not show as paused. Times are those of the harness's observations
 //! (every 250 ms while it waits), not of the peers' own clocks.
 //!
 //! Elements carry classes and data attributes for tests and scripts:
@@ -31,28 +30,72 @@ mod page;
 mod palette;
 mod svg;
 
-use std::io;
 use std::path::{Path, PathBuf};
 
-use serde_json::Value;
+use super::{ReportError, Reporter};
+use crate::events::{self, Line, RunEvent};
 
-/// The page for a run's events (the parsed lines of `events.jsonl`, in
-/// order). Events of unknown kinds, and fields it does not know, are
-/// ignored.
-pub fn render(events: &[Value]) -> String {
-    let timeline = model::build(events);
-    page::page(&timeline)
+/// The page for a run's events, in order.
+pub fn render(events: &[Line]) -> String {
+    page::page(&model::build(events))
 }
 
 /// Reads `folder/events.jsonl` and writes `folder/timeline.html`; returns
-/// the page's path. Lines that are not JSON (a run killed mid-line) are
-/// skipped.
-pub fn write(folder: &Path) -> io::Result<PathBuf> {
-    let text = std::fs::read_to_string(folder.join("events.jsonl"))?;
-    let events: Vec<Value> = text.lines().filter_map(|l| serde_json::from_str(l).ok()).collect();
+/// the page's path. A torn last line (a run killed mid-write) is skipped.
+pub fn write(folder: &Path) -> Result<PathBuf, String> {
+    let record = events::read(&folder.join("events.jsonl")).map_err(|e| e.to_string())?;
     let path = folder.join("timeline.html");
-    std::fs::write(&path, render(&events))?;
+    std::fs::write(&path, render(&record.lines)).map_err(|e| format!("writing {}: {e}", path.display()))?;
     Ok(path)
+}
+
+/// Writes `timeline.html` into a run's folder when the run ends (or, for a
+/// record that ends early, at [`Reporter::finish`]). With `out`, writes
+/// there instead.
+#[derive(Debug, Default)]
+pub struct TimelineFile {
+    builder: Option<(PathBuf, model::Builder)>,
+    out: Option<PathBuf>,
+    error: Option<ReportError>,
+}
+
+impl TimelineFile {
+    /// Into each run's folder.
+    pub fn new() -> TimelineFile {
+        TimelineFile::default()
+    }
+
+    /// Into `dir`, whatever folder the events came from.
+    pub fn into_dir(dir: &Path) -> TimelineFile {
+        TimelineFile { out: Some(dir.to_path_buf()), ..TimelineFile::default() }
+    }
+
+    fn write(&mut self) {
+        let Some((folder, builder)) = self.builder.take() else { return };
+        let path = self.out.as_deref().unwrap_or(&folder).join("timeline.html");
+        if let Err(e) = std::fs::write(&path, page::page(&builder.finish())) {
+            self.error.get_or_insert(ReportError::new(&path, e));
+        }
+    }
+}
+
+impl Reporter for TimelineFile {
+    fn event(&mut self, folder: &Path, t: f64, event: &RunEvent) {
+        if matches!(event, RunEvent::RunStarted(_)) {
+            self.builder = Some((folder.to_path_buf(), model::Builder::default()));
+        }
+        if let Some((_, builder)) = &mut self.builder {
+            builder.event(t, event);
+        }
+        if matches!(event, RunEvent::RunFinished { .. }) {
+            self.write();
+        }
+    }
+
+    fn finish(&mut self) -> Result<(), ReportError> {
+        self.write();
+        self.error.take().map_or(Ok(()), Err)
+    }
 }
 
 /// `text` escaped for HTML text and attribute values.
@@ -96,11 +139,11 @@ mod tests {
     fn writes_the_page_next_to_the_events_and_skips_a_torn_line() {
         let dir = tempfile::tempdir().unwrap();
         let lines = concat!(
-            r#"{"t":0.0,"event":"run-started","suite":"s","variant":"v","seed":7,"subnet":"10.77.0.0/16"}"#,
+            r#"{"t":0.0,"kind":"run-started","schema":2,"suite":"s","file":"s.yaml","variant":"v","expect":"pass","seed":7,"subnet":"10.77.0.0/16","steps":1,"rerun":"r"}"#,
             "\n",
-            r#"{"t":0.1,"event":"node-started","node":"n<1>","pid":3,"incarnation":1}"#,
+            r#"{"t":0.1,"kind":"node-started","node":"n<1>","pid":3,"incarnation":1}"#,
             "\n",
-            r#"{"t":0.2,"event":"view-chan"#,
+            r#"{"t":0.2,"kind":"view-chan"#,
         );
         std::fs::write(dir.path().join("events.jsonl"), lines).unwrap();
         let path = write(dir.path()).unwrap();

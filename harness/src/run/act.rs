@@ -9,7 +9,7 @@ use super::Runner;
 use crate::http;
 use crate::suite::plan::{Targets, Template};
 
-impl Runner<'_> {
+impl Runner<'_, '_> {
     /// `exec`: once per target node; output to `exec-<step>-<node>.out`/`.err`.
     pub(crate) async fn exec(
         &mut self,

@@ -16,7 +16,7 @@ use crate::suite::plan::{BreakAction, Targets};
 /// returned.
 pub(crate) type ArmMarks = BTreeMap<(usize, String), Mark>;
 
-impl Runner<'_> {
+impl Runner<'_, '_> {
     /// `breakpoint`: arms `point` on each node.
     pub(crate) async fn arm(
         &mut self,
@@ -111,9 +111,7 @@ impl Runner<'_> {
                         labels: serde_json::to_value(&hit.labels).unwrap_or_default(),
                         action: format!("{:?}", hit.action).to_lowercase(),
                     }),
-                    Incoming::Malformed(e) => {
-                        self.failures.push(format!("node {node} broke the control protocol: {e}"));
-                    }
+                    Incoming::Malformed(e) => self.log.record(RunEvent::ProtocolBroken { node, error: e.to_string() }),
                     _ => {}
                 }
             }

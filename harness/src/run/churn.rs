@@ -5,22 +5,20 @@
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
-use super::checks::CheckOutcome;
 use super::Runner;
-use crate::events::RunEvent;
+use crate::events::{CheckOutcome, Figures, Pair, RunEvent};
 use crate::suite::plan::ChurnFrom;
 use crate::view::View;
 
-impl Runner<'_> {
+impl Runner<'_, '_> {
     /// Moves the switch's connection events into the run's record.
     pub(crate) fn drain_connections(&mut self) {
         while let Ok(event) = self.cluster.connections.try_recv() {
             let names = self.cluster.names();
-            let kind = if event.rst { "reset" } else { "connect" };
             self.log.record(RunEvent::Connection {
                 from: names[event.from].clone(),
                 to: names[event.to].clone(),
-                kind: kind.to_string(),
+                reset: event.rst,
             });
             self.connections.push(event);
         }
@@ -54,14 +52,13 @@ impl Runner<'_> {
         }
         let names = self.cluster.names();
         let worst = |pick: fn(&(u64, u64)) -> u64| {
-            per_pair
-                .iter()
-                .max_by_key(|(_, c)| pick(c))
-                .map(|((f, t), c)| (pick(c), format!("{}->{}", names[*f], names[*t])))
-                .unwrap_or((0, "no pair".into()))
+            let pair = |f: usize, t: usize| Pair { from: names[f].clone(), to: names[t].clone() };
+            per_pair.iter().max_by_key(|(_, c)| pick(c)).map_or((0, None), |((f, t), c)| (pick(c), Some(pair(*f, *t))))
         };
-        let (connects, connect_pair) = worst(|c| c.0);
-        let (resets, reset_pair) = worst(|c| c.1);
+        let (connects, connects_pair) = worst(|c| c.0);
+        let (resets, resets_pair) = worst(|c| c.1);
+        let name = |p: &Option<Pair>| p.as_ref().map_or("no pair".to_string(), Pair::to_string);
+        let (connect_pair, reset_pair) = (name(&connects_pair), name(&resets_pair));
         let total: u64 = per_pair.values().map(|c| c.0).sum();
         let passed = max_connects.is_none_or(|m| connects <= m) && max_resets.is_none_or(|m| resets <= m);
         let bound = |m: Option<u64>| m.map_or("unbounded".to_string(), |m| format!("at most {m}"));
@@ -76,7 +73,15 @@ impl Runner<'_> {
             bound(max_resets)
         );
         let summary = format!("{connects} max/pair ({connect_pair}); {total} connects in all");
-        CheckOutcome { check: "churn".into(), passed, summary, detail, measured: Some(connects as f64) }
+        let figures = Figures::Connections {
+            window_seconds: window.as_secs_f64(),
+            max_connects: connects,
+            connects_pair,
+            max_resets: resets,
+            resets_pair,
+            total_connects: total,
+        };
+        CheckOutcome { check: "churn".into(), passed, summary, detail, measured: Some(connects as f64), figures }
     }
 
     /// The `churn` check on a counter read through each node's probe.
@@ -88,10 +93,25 @@ impl Runner<'_> {
         after: ChurnFrom,
     ) -> CheckOutcome {
         let check = "churn".to_string();
+        let figures = |max_growth, node, unreadable| Figures::Counter {
+            counter: counter.to_string(),
+            window_seconds: window.as_secs_f64(),
+            max_growth,
+            node,
+            unreadable,
+        };
         let view = match View::compile(counter) {
             Ok(v) => v,
             Err(e) => {
-                return CheckOutcome { check, passed: false, summary: "bad counter".into(), detail: e, measured: None }
+                let figures = figures(0.0, None, vec![e.clone()]);
+                return CheckOutcome {
+                    check,
+                    passed: false,
+                    summary: "bad counter".into(),
+                    detail: e,
+                    measured: None,
+                    figures,
+                };
             }
         };
         let start = self.window_start(after).max(Instant::now());
@@ -117,15 +137,17 @@ impl Runner<'_> {
                 (Some(Err(e)), _) | (_, Some(Err(e))) => errors.push(format!("{}: {e}", self.cluster.names()[i])),
             }
         }
-        let (grew, node) = worst.unwrap_or((0.0, "no node".into()));
+        let (grew, node) = worst.map_or((0.0, None), |(g, n)| (g, Some(n)));
         let passed = errors.is_empty() && grew <= max as f64;
-        let mut summary = format!("`{counter}` grew by at most {grew} ({node}) in {window:?}");
+        let shown = node.as_deref().unwrap_or("no node");
+        let mut summary = format!("`{counter}` grew by at most {grew} ({shown}) in {window:?}");
         let mut detail = format!("{summary}; at most {max} allowed");
         if !errors.is_empty() {
             summary.push_str(&format!("; {} unreadable", errors.len()));
             detail.push_str(&format!("; unreadable: {}", errors.join("; ")));
         }
-        CheckOutcome { check, passed, summary, detail, measured: Some(grew) }
+        let figures = figures(grew, node, errors);
+        CheckOutcome { check, passed, summary, detail, measured: Some(grew), figures }
     }
 
     /// Each node's counter; `None` for a node that is not running.

@@ -8,22 +8,25 @@ mod churn;
 pub mod describe;
 pub mod folder;
 mod netfaults;
+mod record;
 mod steps;
 mod targets;
 mod wait;
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-use serde::Serialize;
-
-pub use checks::CheckOutcome;
 use netfaults::ActiveFaults;
+use record::Recorder;
 use steps::StepError;
 
 use crate::cluster::{Cluster, NetOptions};
-use crate::events::{EventLog, RunEvent};
+pub use crate::events::CheckOutcome;
+use crate::events::{RunEvent, RunStart, SCHEMA};
+use crate::interrupt::Interrupt;
 use crate::observe::NodeView;
+pub use crate::report::outcome::VariantReport;
+use crate::report::Reporter;
 use crate::suite::plan::{Expect, Plan, Variant};
 
 /// How to run.
@@ -35,43 +38,17 @@ pub struct RunOptions {
     pub net: NetOptions,
 }
 
-/// What one run of one variant found.
-#[derive(Debug, Clone, Serialize, serde::Deserialize)]
-pub struct VariantReport {
-    /// The suite's name.
-    pub suite: String,
-    /// The variant's name.
-    pub variant: String,
-    /// The seed the run used.
-    pub seed: u64,
-    /// What was expected: `pass` or `fail`.
-    pub expect: String,
-    /// Whether every step and check passed.
-    pub passed: bool,
-    /// Whether `passed` is what `expect` asked for.
-    pub met_expectation: bool,
-    /// Why it did not pass: failed steps, unexpected exits.
-    pub failures: Vec<String>,
-    /// Every check.
-    pub checks: Vec<CheckOutcome>,
-    /// The run folder.
-    pub folder: PathBuf,
-    /// How long the run took, in seconds.
-    pub seconds: f64,
-}
-
 /// A run that could not be carried out (not a failed check).
 #[derive(Debug, thiserror::Error)]
 #[error("{0}")]
 pub struct RunError(pub String);
 
 /// The state of a run in progress; steps, waits and checks are its methods.
-pub(crate) struct Runner<'p> {
+pub(crate) struct Runner<'p, 'r> {
     plan: &'p Plan,
     cluster: Cluster,
-    log: EventLog,
+    log: Recorder<'r>,
     last_views: Vec<NodeView>,
-    failures: Vec<String>,
     active: ActiveFaults,
     chooser: targets::Chooser,
     folder: PathBuf,
@@ -86,41 +63,52 @@ pub(crate) struct Runner<'p> {
     marks: breakpoints::ArmMarks,
 }
 
-/// Runs one variant of a suite once. `sink` sees every event as it happens
-/// (the console reporter).
+/// Runs one variant of a suite once, in `folder` (made by
+/// [`folder::create`]). `reporter` sees every event as it happens; the
+/// returned report is the fold of those same events. On SIGINT or SIGTERM
+/// (through `interrupt`) the run stops where it is, tears down, and its
+/// report says `interrupted`.
 pub async fn run_variant(
     plan: &Plan,
     variant: &Variant,
+    folder: &Path,
     options: &RunOptions,
-    sink: &mut dyn FnMut(f64, &RunEvent),
+    rerun: &str,
+    reporter: &mut dyn Reporter,
+    interrupt: &Interrupt,
 ) -> Result<VariantReport, RunError> {
-    let started = Instant::now();
-    let folder = folder::create(&options.out, &plan.name, &variant.name)
-        .map_err(|e| RunError(format!("creating the run folder under {}: {e}", options.out.display())))?;
-    let mut log = EventLog::create(&folder).map_err(|e| RunError(format!("creating events.jsonl: {e}")))?;
-    let mut record = |log: &mut EventLog, event: RunEvent| {
-        sink(log.now(), &event);
-        log.record(event);
+    let mut log = Recorder::create(folder, reporter).map_err(|e| RunError(format!("creating events.jsonl: {e}")))?;
+    log.record(RunEvent::RunStarted(RunStart {
+        schema: SCHEMA,
+        suite: plan.name.clone(),
+        file: plan.source.clone(),
+        variant: variant.name.clone(),
+        expect: match variant.expect {
+            Expect::Pass => "pass",
+            Expect::Fail => "fail",
+        }
+        .to_string(),
+        seed: plan.seed,
+        subnet: format!("{}/{}", plan.subnet, plan.prefix),
+        steps: plan.steps.len(),
+        rerun: rerun.to_string(),
+    }));
+    let mut waiting = interrupt.clone();
+    let cluster = tokio::select! {
+        built = Cluster::build(plan, variant, folder, options.net) => built.map_err(RunError)?,
+        signal = waiting.wait() => {
+            log.record(RunEvent::RunInterrupted { signal: signal.to_string() });
+            return finish(log);
+        }
     };
-    record(
-        &mut log,
-        RunEvent::RunStarted {
-            suite: plan.name.clone(),
-            variant: variant.name.clone(),
-            seed: plan.seed,
-            subnet: format!("{}/{}", plan.subnet, plan.prefix),
-        },
-    );
-    let cluster = Cluster::build(plan, variant, &folder, options.net).await.map_err(RunError)?;
     let mut runner = Runner {
         plan,
         chooser: targets::Chooser::new(plan.seed, cluster.names().len()),
         cluster,
         log,
         last_views: Vec::new(),
-        failures: Vec::new(),
         active: ActiveFaults::new(),
-        folder: folder.clone(),
+        folder: folder.to_path_buf(),
         step: 0,
         background: Vec::new(),
         last_heal: None,
@@ -128,85 +116,59 @@ pub async fn run_variant(
         connections: Vec::new(),
         marks: breakpoints::ArmMarks::new(),
     };
-    let result = runner.drive(sink).await;
-    runner.teardown().await;
-    let checks = result?;
-    let passed = runner.failures.is_empty() && checks.iter().all(|c| c.passed);
-    let met_expectation = passed == (variant.expect == Expect::Pass);
-    let event = RunEvent::RunFinished { passed, met_expectation };
-    sink(runner.log.now(), &event);
-    runner.log.record(event);
-    Ok(VariantReport {
-        suite: plan.name.clone(),
-        variant: variant.name.clone(),
-        seed: plan.seed,
-        expect: match variant.expect {
-            Expect::Pass => "pass",
-            Expect::Fail => "fail",
+    let result = tokio::select! {
+        result = runner.drive() => result,
+        signal = waiting.wait() => {
+            runner.log.record(RunEvent::RunInterrupted { signal: signal.to_string() });
+            Ok(())
         }
-        .to_string(),
-        passed,
-        met_expectation,
-        failures: runner.failures,
-        checks,
-        folder,
-        seconds: started.elapsed().as_secs_f64(),
-    })
+    };
+    runner.teardown().await;
+    result?;
+    finish(runner.log)
 }
 
-impl Runner<'_> {
-    fn emit(&mut self, sink: &mut dyn FnMut(f64, &RunEvent), event: RunEvent) {
-        sink(self.log.now(), &event);
-        self.log.record(event);
-    }
+/// Records the end and returns the run's report.
+fn finish(mut log: Recorder<'_>) -> Result<VariantReport, RunError> {
+    let (passed, met_expectation) = (log.fold().passed(), log.fold().met_expectation());
+    log.record(RunEvent::RunFinished { passed, met_expectation });
+    log.fold().report().ok_or_else(|| RunError("the record has no run-started event".into()))
+}
 
+impl Runner<'_, '_> {
     /// Starts the nodes, runs the steps, then the checks.
-    async fn drive(&mut self, sink: &mut dyn FnMut(f64, &RunEvent)) -> Result<Vec<CheckOutcome>, RunError> {
+    async fn drive(&mut self) -> Result<(), RunError> {
         for (i, name) in self.cluster.names().to_vec().iter().enumerate() {
             let event = RunEvent::NodeNetwork {
                 node: name.clone(),
                 addr: self.cluster.addrs()[i].to_string(),
                 netns: self.cluster.netns_inodes()[i],
             };
-            self.emit(sink, event);
+            self.log.record(event);
         }
         let all: Vec<usize> = (0..self.cluster.names().len()).collect();
         self.start(&all).await.map_err(internal)?;
-        let total = self.plan.steps.len();
         for (i, step) in self.plan.steps.iter().enumerate() {
             self.step = i + 1;
             let what = describe::describe(&step.action, self.cluster.names());
-            self.emit(sink, RunEvent::StepStarted { step: i + 1, line: step.line, what });
+            self.log.record(RunEvent::StepStarted { step: i + 1, line: step.line, what });
             let (ok, detail) = match self.apply(&step.action).await {
                 Ok(detail) => (true, detail),
-                Err(StepError::Failed(why)) => {
-                    self.failures.push(format!("step {}/{total} (line {}): {why}", i + 1, step.line));
-                    (false, why)
-                }
+                Err(StepError::Failed(why)) => (false, why),
                 Err(StepError::Internal(why)) => {
                     return Err(RunError(format!("step {} (line {}): {why}", i + 1, step.line)));
                 }
             };
-            self.emit(sink, RunEvent::StepFinished { step: i + 1, ok, detail });
+            self.log.record(RunEvent::StepFinished { step: i + 1, ok, detail });
         }
         self.steps_end = Some(Instant::now());
-        let mut outcomes = Vec::new();
         for check in &self.plan.checks {
             let outcome = self.check(check).await;
-            sink(
-                self.log.now(),
-                &RunEvent::CheckResult {
-                    check: outcome.check.clone(),
-                    passed: outcome.passed,
-                    detail: outcome.detail.clone(),
-                    measured: outcome.measured,
-                },
-            );
-            outcomes.push(outcome);
+            self.log.record(RunEvent::CheckResult(outcome));
         }
         // Exits noticed during the last check still count.
         self.tick().await;
-        Ok(outcomes)
+        Ok(())
     }
 
     /// Heals every fault and stops every node; the namespaces go when the
@@ -233,7 +195,10 @@ impl Runner<'_> {
         }
         let drops = self.cluster.switch.drops();
         self.log.record(RunEvent::SwitchCounters { drops, pairs });
-        self.cluster.supervisor.stop_all().await;
+        for (n, status) in self.cluster.supervisor.stop_all().await {
+            let node = self.cluster.names()[n].clone();
+            self.log.record(RunEvent::NodeStopped { node, status: status.to_string() });
+        }
     }
 }
 

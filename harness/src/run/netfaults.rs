@@ -13,7 +13,7 @@ use crate::suite::plan::{Action, FlowSpec, Heal, NodeId, PartitionShape, Proto};
 /// The kind of each active fault, by id.
 pub(crate) type ActiveFaults = BTreeMap<String, &'static str>;
 
-impl Runner<'_> {
+impl Runner<'_, '_> {
     /// Applies a network fault step.
     pub(crate) fn network_fault(&mut self, action: &Action) -> Result<String, StepError> {
         let (id, kind, matcher, targets, rule_action) = match action {
@@ -46,7 +46,7 @@ impl Runner<'_> {
         self.cluster.switch.add_rule(rule).map_err(StepError::Internal)?;
         self.active.insert(id.clone(), kind);
         let detail = format!("{kind} `{id}` on {targets}");
-        self.log.record(RunEvent::FaultApplied { id: id.clone(), kind: kind.to_string(), targets });
+        self.log.record(RunEvent::FaultApplied { id: id.clone(), fault: kind.to_string(), targets });
         Ok(detail)
     }
 

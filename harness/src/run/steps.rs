@@ -11,7 +11,7 @@ use crate::events::RunEvent;
 use crate::observe::Observation;
 use crate::suite::plan::{Action, AwaitCondition, NodeId, Targets};
 
-impl Runner<'_> {
+impl Runner<'_, '_> {
     /// Applies one step; `Ok` carries a detail line, `Err` a failure.
     pub(crate) async fn apply(&mut self, action: &Action) -> Result<String, StepError> {
         match action {
@@ -20,11 +20,27 @@ impl Runner<'_> {
                 Ok(String::new())
             }
             Action::Await { condition, within } => self.await_condition(condition, *within).await,
-            Action::Pause(t) => self.each(t, |r, n| r.cluster.supervisor.pause(n).map_err(io)),
-            Action::Resume(t) => self.each(t, |r, n| r.cluster.supervisor.resume(n).map_err(io)),
+            Action::Pause(t) => self.each(t, |r, n| {
+                r.cluster.supervisor.pause(n).map_err(io)?;
+                r.record_freeze(n, true);
+                Ok(())
+            }),
+            Action::Resume(t) => self.each(t, |r, n| {
+                r.cluster.supervisor.resume(n).map_err(io)?;
+                r.record_freeze(n, false);
+                Ok(())
+            }),
             Action::Signal { nodes, signal } => {
                 let sig = parse_signal(signal)?;
-                self.each(nodes, |r, n| r.cluster.supervisor.signal(n, sig).map_err(io))
+                self.each(nodes, |r, n| {
+                    r.cluster.supervisor.signal(n, sig).map_err(io)?;
+                    match sig {
+                        Signal::SIGSTOP => r.record_freeze(n, true),
+                        Signal::SIGCONT => r.record_freeze(n, false),
+                        _ => {}
+                    }
+                    Ok(())
+                })
             }
             Action::Kill { nodes, signal } => self.kill(nodes, signal).await,
             Action::Start(t) => {
@@ -123,6 +139,11 @@ impl Runner<'_> {
     fn record_start(&mut self, n: usize, pid: u32) {
         let incarnation = self.cluster.supervisor.node(n).incarnation();
         self.log.record(RunEvent::NodeStarted { node: self.cluster.names()[n].clone(), pid, incarnation });
+    }
+
+    fn record_freeze(&mut self, n: usize, paused: bool) {
+        let node = self.cluster.names()[n].clone();
+        self.log.record(if paused { RunEvent::NodePaused { node } } else { RunEvent::NodeResumed { node } });
     }
 
     fn record_stop(&mut self, n: usize, status: Option<std::process::ExitStatus>) {

@@ -12,7 +12,7 @@ use crate::observe::{NodeView, Observation};
 /// How often the cluster is observed while waiting.
 pub const TICK: Duration = Duration::from_millis(250);
 
-impl Runner<'_> {
+impl Runner<'_, '_> {
     /// Observes once, recording what changed since the last observation.
     pub(crate) async fn tick(&mut self) -> Observation {
         self.reap_exits();
@@ -42,11 +42,6 @@ impl Runner<'_> {
     fn reap_exits(&mut self) {
         for exit in self.cluster.supervisor.poll_exits() {
             let node = self.cluster.names()[exit.node].clone();
-            self.failures.push(format!(
-                "node {node} exited unexpectedly ({}); last lines of its log:\n{}",
-                exit.status,
-                indent(&exit.tail)
-            ));
             self.log.record(RunEvent::NodeExited { node, status: exit.status.to_string(), tail: exit.tail });
         }
     }
@@ -103,9 +98,4 @@ impl Runner<'_> {
             tokio::time::sleep(TICK).await;
         }
     }
-}
-
-/// Indents every line by four spaces.
-pub fn indent(text: &str) -> String {
-    text.lines().map(|l| format!("    {l}")).collect::<Vec<_>>().join("\n")
 }

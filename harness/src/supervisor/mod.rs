@@ -119,14 +119,19 @@ impl Supervisor {
         exits
     }
 
-    /// Stops every node, in parallel.
-    pub async fn stop_all(&mut self) {
+    /// Stops every node, in parallel; returns how each node that was
+    /// running exited, by index.
+    pub async fn stop_all(&mut self) -> Vec<(usize, ExitStatus)> {
         let stops = self.nodes.iter_mut().map(|p| p.stop(Signal::SIGTERM));
-        for result in futures::future::join_all(stops).await {
-            if let Err(e) = result {
-                tracing::warn!(error = %e, "stopping a node failed");
+        let mut stopped = Vec::new();
+        for (node, result) in futures::future::join_all(stops).await.into_iter().enumerate() {
+            match result {
+                Ok(Some(status)) => stopped.push((node, status)),
+                Ok(None) => {}
+                Err(e) => tracing::warn!(error = %e, "stopping a node failed"),
             }
         }
+        stopped
     }
 }
 

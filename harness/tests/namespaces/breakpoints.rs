@@ -12,7 +12,7 @@ fn events(report: &quiesce::run::VariantReport) -> Vec<Value> {
 
 /// The views a's probe reported, in order.
 fn views_of(events: &[Value], node: &str) -> Vec<Value> {
-    events.iter().filter(|e| e["event"] == "view-changed" && e["node"] == node).map(|e| e["view"].clone()).collect()
+    events.iter().filter(|e| e["kind"] == "view-changed" && e["node"] == node).map(|e| e["view"].clone()).collect()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -33,7 +33,7 @@ async fn pause_holds_the_peer_until_disarm_and_await_sees_the_hit() {
     let (_dir, report) = crate::steps::run(&ping_suite(3, steps), false).await;
     assert!(report.passed, "{:?}", report.failures);
     let events = events(&report);
-    let hits: Vec<&Value> = events.iter().filter(|e| e["event"] == "breakpoint-hit").collect();
+    let hits: Vec<&Value> = events.iter().filter(|e| e["kind"] == "breakpoint-hit").collect();
     assert!(!hits.is_empty(), "the harness saw the hit");
     assert_eq!(hits[0]["node"], "a");
     assert_eq!(hits[0]["point"], "ping.send");
@@ -58,7 +58,7 @@ async fn skip_drops_exactly_the_matched_messages() {
     let events = events(&report);
     // a skips its pings to b (10.77.0.2) only: it still reaches c.
     assert_eq!(views_of(&events, "a").last(), Some(&serde_json::json!(["a", "c"])));
-    let hits: Vec<&Value> = events.iter().filter(|e| e["event"] == "breakpoint-hit").collect();
+    let hits: Vec<&Value> = events.iter().filter(|e| e["kind"] == "breakpoint-hit").collect();
     assert!(hits.len() >= 3, "every ping to b was a hit: {}", hits.len());
     assert!(hits.iter().all(|h| h["labels"]["peer"] == "10.77.0.2" && h["action"] == "skip"), "{hits:?}");
     // b still sees everyone: its own pings to a are answered.

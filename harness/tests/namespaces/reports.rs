@@ -71,3 +71,69 @@ fn junit_and_report_json_hold_the_measured_values() {
         .collect();
     assert!(props.contains(&("failed-runs", "0 of 2")), "{props:?}");
 }
+
+/// Every `from` in `text` replaced by `to`.
+fn moved(text: &str, from: &std::path::Path, to: &str) -> String {
+    text.replace(from.to_str().unwrap(), to)
+}
+
+#[test]
+fn quiesce_report_renders_the_same_reports_from_events_and_logs_alone() {
+    require_root();
+    let dir = tempfile::tempdir().unwrap();
+    // b is killed, so awaiting it fails: a failed step, a missed variant.
+    let steps = "  - await: converged\n    within: 10s\n  - kill: b\n  - await: { up: b }\n    within: 1s\n";
+    let yaml = format!(
+        "name: rerendered\n{}checks:\n  - live\nvariants:\n  wrongly-expected: {{ expect: pass }}\n",
+        ping_suite(2, steps)
+    );
+    let suite = dir.path().join("rerendered.yaml");
+    std::fs::write(&suite, yaml).unwrap();
+    let junit = dir.path().join("junit.xml");
+    let out = Command::new(quiesce_bin())
+        .arg("run")
+        .arg(&suite)
+        .arg("--out")
+        .arg(dir.path().join("out"))
+        .arg("--junit")
+        .arg(&junit)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1), "{}", String::from_utf8_lossy(&out.stderr));
+    let run = dir.path().join("out/rerendered/wrongly-expected/1");
+
+    // Only the record and the logs travel, as from a CI artifact.
+    let copy = dir.path().join("copy");
+    std::fs::create_dir(&copy).unwrap();
+    for entry in std::fs::read_dir(&run).unwrap() {
+        let path = entry.unwrap().path();
+        let name = path.file_name().unwrap().to_str().unwrap().to_string();
+        if name == "events.jsonl" || name.ends_with(".log") {
+            std::fs::copy(&path, copy.join(&name)).unwrap();
+        }
+    }
+    let rendered = dir.path().join("rendered");
+    let junit_again = dir.path().join("junit-again.xml");
+    let again = Command::new(quiesce_bin())
+        .arg("report")
+        .arg(&copy)
+        .arg("--out")
+        .arg(&rendered)
+        .arg("--junit")
+        .arg(&junit_again)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&again.stdout);
+    assert_eq!(again.status.code(), Some(1), "the run's own verdict: {}", String::from_utf8_lossy(&again.stderr));
+    assert!(stdout.contains("FAIL rerendered/wrongly-expected"), "the console summary: {stdout}");
+    assert!(rendered.join("timeline.html").exists() && !copy.join("report.json").exists());
+
+    let first = moved(&std::fs::read_to_string(run.join("report.json")).unwrap(), &run, "RUN");
+    let second = moved(&std::fs::read_to_string(rendered.join("report.json")).unwrap(), &copy, "RUN");
+    assert!(first.contains("\"checks\"") && first.contains("\"figures\""), "{first}");
+    assert_eq!(first, second, "report.json is the same but for the folder");
+    let first = moved(&std::fs::read_to_string(&junit).unwrap(), &run, "RUN");
+    let second = moved(&std::fs::read_to_string(&junit_again).unwrap(), &copy, "RUN");
+    assert!(first.contains("--- last lines of b.log ---"), "{first}");
+    assert_eq!(first, second, "the JUnit is the same but for the folder");
+}

@@ -20,7 +20,7 @@ fn serf_views_diverge_during_partition_and_converge_after_heal() {
     let folder = out.path().join("serf-partition/default/1");
     let text = std::fs::read_to_string(folder.join("events.jsonl")).unwrap();
     let events: Vec<Value> = text.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
-    let at = |kind: &str| events.iter().position(|e| e["event"] == kind).unwrap_or_else(|| panic!("no {kind} event"));
+    let at = |kind: &str| events.iter().position(|e| e["kind"] == kind).unwrap_or_else(|| panic!("no {kind} event"));
     let (applied, healed) = (at("fault-applied"), at("fault-healed"));
     assert!(applied < healed);
 
@@ -29,7 +29,7 @@ fn serf_views_diverge_during_partition_and_converge_after_heal() {
     let mut views = std::collections::BTreeMap::new();
     let mut diverged = false;
     for e in &events[..healed] {
-        if e["event"] == "view-changed" {
+        if e["kind"] == "view-changed" {
             views.insert(e["node"].as_str().unwrap().to_string(), e["view"].clone());
         }
         let distinct: std::collections::BTreeSet<String> = views.values().map(|v| v.to_string()).collect();
@@ -44,7 +44,7 @@ fn serf_views_diverge_during_partition_and_converge_after_heal() {
 
     let converged = events
         .iter()
-        .find(|e| e["event"] == "check-result" && e["check"] == "converged")
+        .find(|e| e["kind"] == "check-result" && e["check"] == "converged")
         .expect("a converged check result");
     assert_eq!(converged["passed"], true, "{converged}");
     assert!(converged["measured"].as_f64().is_some(), "time to converge is measured");
@@ -52,7 +52,7 @@ fn serf_views_diverge_during_partition_and_converge_after_heal() {
     assert_eq!(views.len(), 5);
     let last_views: Vec<&Value> = {
         let mut last = std::collections::BTreeMap::new();
-        for e in events.iter().filter(|e| e["event"] == "view-changed") {
+        for e in events.iter().filter(|e| e["kind"] == "view-changed") {
             last.insert(e["node"].as_str().unwrap().to_string(), &e["view"]);
         }
         last.into_values().collect()

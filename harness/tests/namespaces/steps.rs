@@ -2,7 +2,9 @@
 //! churn counted by the switch, and the packet capture.
 
 use quiesce::cluster::NetOptions;
-use quiesce::run::{run_variant, RunOptions, VariantReport};
+use quiesce::interrupt::Interrupt;
+use quiesce::report::Discard;
+use quiesce::run::{folder, run_variant, RunOptions, VariantReport};
 
 use crate::common::{ping_suite, plan, require_root};
 
@@ -22,7 +24,11 @@ pub async fn run(yaml: &str, pcap: bool) -> (tempfile::TempDir, VariantReport) {
     let dir = tempfile::tempdir().unwrap();
     let plan = plan(dir.path(), "steps", yaml);
     let options = RunOptions { out: dir.path().join("out"), net: NetOptions { pcap, ..NetOptions::default() } };
-    let report = run_variant(&plan, &plan.variants[0], &options, &mut |_, _| {}).await.expect("the run completes");
+    let variant = &plan.variants[0];
+    let folder = folder::create(&options.out, &plan.name, &variant.name).unwrap();
+    let (never, rerun) = (Interrupt::never(), "rerun");
+    let report =
+        run_variant(&plan, variant, &folder, &options, rerun, &mut Discard, &never).await.expect("the run completes");
     (dir, report)
 }
 

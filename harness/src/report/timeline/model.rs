@@ -2,15 +2,15 @@
 //! its incarnations, pauses, views and breakpoint hits; fault windows; the
 //! cluster's state; connections; steps and checks.
 //!
-//! Events are read leniently: an unknown kind or a missing field skips that
-//! event, so the page renders from any version's `events.jsonl` and from a
-//! run that was killed halfway.
+//! Events are typed ([`RunEvent`]); a run killed halfway leaves windows
+//! open, drawn to the end of the record.
 
 use std::collections::BTreeMap;
 
 use serde_json::Value;
 
 use super::cluster::{Replay, Span};
+use crate::events::{Line, RunEvent};
 
 /// Everything the page shows.
 #[derive(Debug, Default)]
@@ -183,61 +183,121 @@ pub struct Check {
 }
 
 /// Folds events, in order, into a [`Timeline`].
-pub fn build(events: &[Value]) -> Timeline {
-    let mut b = Builder::default();
-    for e in events {
-        let t = e.get("t").and_then(Value::as_f64).unwrap_or(b.tl.end);
-        b.tl.end = b.tl.end.max(t);
-        b.event(t, e);
-    }
-    let end = b.tl.end;
-    b.tl.cluster = b.replay.finish(end);
-    b.tl
-}
-
-#[derive(Default)]
-struct Builder {
+#[derive(Debug, Default)]
+pub struct Builder {
     tl: Timeline,
     lanes: BTreeMap<String, usize>,
     replay: Replay,
 }
 
-fn text(e: &Value, key: &str) -> Option<String> {
-    e.get(key).and_then(Value::as_str).map(str::to_string)
-}
-
-fn whole(e: &Value, key: &str) -> Option<u64> {
-    e.get(key).and_then(Value::as_u64)
+/// Folds a whole record.
+pub fn build(events: &[Line]) -> Timeline {
+    let mut b = Builder::default();
+    for line in events {
+        b.event(line.t, &line.event);
+    }
+    b.finish()
 }
 
 impl Builder {
-    fn event(&mut self, t: f64, e: &Value) {
-        let Some(kind) = e.get("event").and_then(Value::as_str) else { return };
-        match kind {
-            "run-started" => {
+    /// The timeline of every event so far.
+    pub fn finish(mut self) -> Timeline {
+        let end = self.tl.end;
+        self.tl.cluster = self.replay.finish(end);
+        self.tl
+    }
+
+    /// Adds one event.
+    pub fn event(&mut self, t: f64, e: &RunEvent) {
+        self.tl.end = self.tl.end.max(t);
+        match e {
+            RunEvent::RunStarted(start) => {
                 let run = &mut self.tl.run;
-                (run.suite, run.variant, run.subnet) = (text(e, "suite"), text(e, "variant"), text(e, "subnet"));
-                run.seed = whole(e, "seed");
+                run.suite = Some(start.suite.clone());
+                run.variant = Some(start.variant.clone());
+                run.subnet = Some(start.subnet.clone());
+                run.seed = Some(start.seed);
             }
-            "run-finished" => {
-                let flag = |k| e.get(k).and_then(Value::as_bool);
-                if let (Some(p), Some(m)) = (flag("passed"), flag("met_expectation")) {
-                    self.tl.run.finished = Some((p, m));
+            RunEvent::RunFinished { passed, met_expectation } => {
+                self.tl.run.finished = Some((*passed, *met_expectation));
+            }
+            RunEvent::NodeNetwork { node, addr, .. } => {
+                let ix = self.lane(node);
+                self.tl.lanes[ix].addr = Some(addr.clone());
+            }
+            RunEvent::NodeStarted { node, pid, incarnation } => {
+                let ix = self.lane(node);
+                let start = t;
+                self.tl.lanes[ix].incarnations.push(Incarnation { number: *incarnation, pid: *pid, start, stop: None });
+            }
+            RunEvent::NodeStopped { node, status } => self.node_stopped(t, node, status, None),
+            RunEvent::NodeExited { node, status, tail } => self.node_stopped(t, node, status, Some(tail)),
+            RunEvent::NodePaused { node } => {
+                let ix = self.lane(node);
+                let pauses = &mut self.tl.lanes[ix].pauses;
+                if pauses.iter().all(|p| p.end.is_some()) {
+                    pauses.push(Window { start: t, end: None });
                 }
             }
-            "node-network" => self.node_network(e),
-            "node-started" => self.node_started(t, e),
-            "node-stopped" | "node-exited" => self.node_stopped(t, e, kind == "node-exited"),
-            "view-changed" => self.view_changed(t, e),
-            "breakpoint-hit" => self.hit(t, e),
-            "fault-applied" => self.fault_applied(t, e),
-            "fault-healed" => self.fault_healed(t, e),
-            "connection" => self.connection(t, e),
-            "step-started" => self.step_started(t, e),
-            "step-finished" => self.step_finished(t, e),
-            "check-result" => self.check(t, e),
-            "switch-counters" => self.drops(e),
-            _ => {}
+            RunEvent::NodeResumed { node } => {
+                let ix = self.lane(node);
+                self.end_pauses(ix, t);
+            }
+            RunEvent::ViewChanged { node, view, error } => {
+                let ix = self.lane(node);
+                self.replay.set(t, ix, view, error.as_deref());
+                self.tl.lanes[ix].views.push(ViewChange { t, view: view.clone(), error: error.clone() });
+            }
+            RunEvent::BreakpointHit { node, point, labels, action } => {
+                let ix = self.lane(node);
+                let labels = label_words(labels);
+                self.tl.lanes[ix].hits.push(Hit { t, point: point.clone(), action: action.clone(), labels });
+            }
+            RunEvent::FaultApplied { id, fault, targets } => self.tl.faults.push(Fault {
+                id: id.clone(),
+                kind: fault.clone(),
+                targets: targets.clone(),
+                window: Window { start: t, end: None },
+            }),
+            RunEvent::FaultHealed { ids } => {
+                for id in ids {
+                    let open = self.tl.faults.iter_mut().rev().find(|f| &f.id == id && f.window.end.is_none());
+                    if let Some(f) = open {
+                        f.window.end = Some(t);
+                    }
+                }
+            }
+            RunEvent::Connection { from, to, reset } => {
+                self.tl.connections.push(Connection { t, from: from.clone(), to: to.clone(), reset: *reset });
+            }
+            RunEvent::StepStarted { step, line, what } => {
+                let window = Window { start: t, end: None };
+                let (number, line, what) = (*step as u64, *line as u64, what.clone());
+                self.tl.steps.push(Step { number, line, what, window, ok: None, detail: String::new() });
+            }
+            RunEvent::StepFinished { step, ok, detail } => {
+                let number = *step as u64;
+                if let Some(s) = self.tl.steps.iter_mut().rev().find(|s| s.number == number && s.ok.is_none()) {
+                    (s.window.end, s.ok, s.detail) = (Some(t), Some(*ok), detail.clone());
+                }
+            }
+            RunEvent::CheckResult(c) => self.tl.checks.push(Check {
+                t,
+                check: c.check.clone(),
+                passed: c.passed,
+                detail: c.detail.clone(),
+                measured: c.measured,
+            }),
+            RunEvent::SwitchCounters { drops, .. } => {
+                let named = serde_json::to_value(drops).unwrap_or_default();
+                if let Value::Object(m) = named {
+                    self.tl.drops = m
+                        .iter()
+                        .filter_map(|(k, v)| v.as_u64().filter(|&n| n > 0).map(|n| (k.replace('_', " "), n)))
+                        .collect();
+                }
+            }
+            RunEvent::ProtocolBroken { .. } | RunEvent::RunInterrupted { .. } => {}
         }
     }
 
@@ -252,152 +312,32 @@ impl Builder {
         ix
     }
 
-    fn node_network(&mut self, e: &Value) {
-        if let Some(node) = text(e, "node") {
-            let ix = self.lane(&node);
-            self.tl.lanes[ix].addr = text(e, "addr");
-        }
-    }
-
-    fn node_started(&mut self, t: f64, e: &Value) {
-        let Some(node) = text(e, "node") else { return };
-        let ix = self.lane(&node);
+    fn node_stopped(&mut self, t: f64, node: &str, status: &str, tail: Option<&String>) {
+        let ix = self.lane(node);
         let lane = &mut self.tl.lanes[ix];
-        let number = whole(e, "incarnation").map_or(lane.incarnations.len() as u32 + 1, |n| n as u32);
-        let pid = number_or_zero(e, "pid");
-        lane.incarnations.push(Incarnation { number, pid, start: t, stop: None });
-    }
-
-    fn node_stopped(&mut self, t: f64, e: &Value, on_its_own: bool) {
-        let Some(node) = text(e, "node") else { return };
-        let ix = self.lane(&node);
-        let lane = &mut self.tl.lanes[ix];
-        let status = text(e, "status").unwrap_or_default();
-        let tail = on_its_own.then(|| text(e, "tail").unwrap_or_default());
         if let Some(inc) = lane.incarnations.last_mut().filter(|i| i.stop.is_none()) {
-            inc.stop = Some(Stop { t, status, tail });
+            inc.stop = Some(Stop { t, status: status.to_string(), tail: tail.cloned() });
         }
-        for pause in lane.pauses.iter_mut().filter(|p| p.end.is_none()) {
+        self.end_pauses(ix, t);
+    }
+
+    fn end_pauses(&mut self, ix: usize, t: f64) {
+        for pause in self.tl.lanes[ix].pauses.iter_mut().filter(|p| p.end.is_none()) {
             pause.end = Some(t);
-        }
-    }
-
-    fn view_changed(&mut self, t: f64, e: &Value) {
-        let Some(node) = text(e, "node") else { return };
-        let ix = self.lane(&node);
-        let view = e.get("view").cloned().unwrap_or(Value::Null);
-        let error = text(e, "error");
-        self.replay.set(t, ix, &view, error.as_deref());
-        self.tl.lanes[ix].views.push(ViewChange { t, view, error });
-    }
-
-    fn hit(&mut self, t: f64, e: &Value) {
-        let Some(node) = text(e, "node") else { return };
-        let ix = self.lane(&node);
-        let labels = match e.get("labels") {
-            Some(Value::Object(m)) => {
-                m.iter().map(|(k, v)| format!("{k}={}", v.as_str().map_or(v.to_string(), str::to_string))).collect()
-            }
-            _ => Vec::new(),
-        };
-        let point = text(e, "point").unwrap_or_default();
-        let action = text(e, "action").unwrap_or_default();
-        self.tl.lanes[ix].hits.push(Hit { t, point, action, labels: labels.join(" ") });
-    }
-
-    fn fault_applied(&mut self, t: f64, e: &Value) {
-        let (Some(id), Some(kind)) = (text(e, "id"), text(e, "kind")) else { return };
-        let targets = e.get("targets").cloned().unwrap_or(Value::Null);
-        self.tl.faults.push(Fault { id, kind, targets, window: Window { start: t, end: None } });
-    }
-
-    fn fault_healed(&mut self, t: f64, e: &Value) {
-        let ids = e.get("ids").and_then(Value::as_array).cloned().unwrap_or_default();
-        for id in ids.iter().filter_map(Value::as_str) {
-            let open = self.tl.faults.iter_mut().rev().find(|f| f.id == id && f.window.end.is_none());
-            if let Some(f) = open {
-                f.window.end = Some(t);
-            }
-        }
-    }
-
-    fn connection(&mut self, t: f64, e: &Value) {
-        let (Some(from), Some(to)) = (text(e, "from"), text(e, "to")) else { return };
-        let reset = e.get("kind").and_then(Value::as_str) == Some("reset");
-        self.tl.connections.push(Connection { t, from, to, reset });
-    }
-
-    fn step_started(&mut self, t: f64, e: &Value) {
-        let Some(number) = whole(e, "step") else { return };
-        let (line, what) = (whole(e, "line").unwrap_or(0), text(e, "what").unwrap_or_default());
-        let window = Window { start: t, end: None };
-        self.tl.steps.push(Step { number, line, what, window, ok: None, detail: String::new() });
-    }
-
-    fn step_finished(&mut self, t: f64, e: &Value) {
-        let Some(number) = whole(e, "step") else { return };
-        let Some(ix) = self.tl.steps.iter().rposition(|s| s.number == number && s.ok.is_none()) else { return };
-        let ok = e.get("ok").and_then(Value::as_bool).unwrap_or(false);
-        let step = &mut self.tl.steps[ix];
-        (step.window.end, step.ok, step.detail) = (Some(t), Some(ok), text(e, "detail").unwrap_or_default());
-        if ok {
-            let (start, what, detail) = (step.window.start, step.what.clone(), step.detail.clone());
-            self.pause_or_resume(start, &what, &detail);
-        }
-    }
-
-    /// Pauses are not events: a `pause` step (or `signal ... with SIGSTOP`)
-    /// starts one on the nodes it names, `resume` (or SIGCONT) ends it.
-    fn pause_or_resume(&mut self, t: f64, what: &str, detail: &str) {
-        let (pause, rest) = if let Some(rest) = what.strip_prefix("pause ") {
-            (true, rest)
-        } else if let Some(rest) = what.strip_prefix("resume ") {
-            (false, rest)
-        } else if what.starts_with("signal ") && what.ends_with(" with SIGSTOP") {
-            (true, &what["signal ".len()..what.len() - " with SIGSTOP".len()])
-        } else if what.starts_with("signal ") && what.ends_with(" with SIGCONT") {
-            (false, &what["signal ".len()..what.len() - " with SIGCONT".len()])
-        } else {
-            return;
-        };
-        // The detail names the nodes a target word chose; the step text
-        // names them when the suite did.
-        let mut names = self.known(detail);
-        if names.is_empty() {
-            names = self.known(rest);
-        }
-        for ix in names {
-            let pauses = &mut self.tl.lanes[ix].pauses;
-            let open = pauses.iter_mut().find(|p| p.end.is_none());
-            match (pause, open) {
-                (true, None) => pauses.push(Window { start: t, end: None }),
-                (false, Some(p)) => p.end = Some(t),
-                _ => {}
-            }
-        }
-    }
-
-    fn known(&self, list: &str) -> Vec<usize> {
-        list.split(", ").filter_map(|n| self.lanes.get(n.trim()).copied()).collect()
-    }
-
-    fn check(&mut self, t: f64, e: &Value) {
-        let Some(check) = text(e, "check") else { return };
-        let passed = e.get("passed").and_then(Value::as_bool).unwrap_or(false);
-        let (detail, measured) = (text(e, "detail").unwrap_or_default(), e.get("measured").and_then(Value::as_f64));
-        self.tl.checks.push(Check { t, check, passed, detail, measured });
-    }
-
-    fn drops(&mut self, e: &Value) {
-        if let Some(Value::Object(m)) = e.get("drops") {
-            self.tl.drops =
-                m.iter().filter_map(|(k, v)| v.as_u64().filter(|&n| n > 0).map(|n| (k.replace('_', " "), n))).collect();
         }
     }
 }
 
-fn number_or_zero(e: &Value, key: &str) -> u32 {
-    whole(e, key).map_or(0, |n| n as u32)
+/// A call's labels as `k=v` words.
+fn label_words(labels: &Value) -> String {
+    match labels {
+        Value::Object(m) => {
+            let words: Vec<String> =
+                m.iter().map(|(k, v)| format!("{k}={}", v.as_str().map_or(v.to_string(), str::to_string))).collect();
+            words.join(" ")
+        }
+        _ => String::new(),
+    }
 }
 
 #[cfg(test)]
@@ -406,18 +346,19 @@ mod tests {
     use serde_json::json;
 
     fn lines(events: &[Value]) -> Timeline {
-        build(events)
+        let typed: Vec<Line> = events.iter().map(|e| serde_json::from_value(e.clone()).unwrap()).collect();
+        build(&typed)
     }
 
     #[test]
     fn incarnations_end_at_stops_and_exits() {
         let tl = lines(&[
-            json!({"t": 0.0, "event": "node-network", "node": "a", "addr": "10.77.0.1"}),
-            json!({"t": 0.1, "event": "node-started", "node": "a", "pid": 10, "incarnation": 1}),
-            json!({"t": 2.0, "event": "node-stopped", "node": "a", "status": "signal: 9"}),
-            json!({"t": 3.0, "event": "node-started", "node": "a", "pid": 11, "incarnation": 2}),
-            json!({"t": 4.0, "event": "node-exited", "node": "a", "status": "exit status: 1", "tail": "boom"}),
-            json!({"t": 5.0, "event": "node-started", "node": "a", "pid": 12, "incarnation": 3}),
+            json!({"t": 0.0, "kind": "node-network", "node": "a", "addr": "10.77.0.1", "netns": 1}),
+            json!({"t": 0.1, "kind": "node-started", "node": "a", "pid": 10, "incarnation": 1}),
+            json!({"t": 2.0, "kind": "node-stopped", "node": "a", "status": "signal: 9"}),
+            json!({"t": 3.0, "kind": "node-started", "node": "a", "pid": 11, "incarnation": 2}),
+            json!({"t": 4.0, "kind": "node-exited", "node": "a", "status": "exit status: 1", "tail": "boom"}),
+            json!({"t": 5.0, "kind": "node-started", "node": "a", "pid": 12, "incarnation": 3}),
         ]);
         let a = &tl.lanes[0];
         assert_eq!(a.addr.as_deref(), Some("10.77.0.1"));
@@ -428,25 +369,18 @@ mod tests {
         assert_eq!(tl.end, 5.0);
     }
 
-    fn step(n: u64, t: f64, what: &str, detail: &str) -> [Value; 2] {
-        [
-            json!({"t": t, "event": "step-started", "step": n, "line": n + 10, "what": what}),
-            json!({"t": t + 0.01, "event": "step-finished", "step": n, "ok": true, "detail": detail}),
-        ]
-    }
-
     #[test]
-    fn pauses_come_from_steps_and_end_at_resume_or_stop() {
-        let mut events = vec![
-            json!({"t": 0.0, "event": "node-started", "node": "a", "pid": 1, "incarnation": 1}),
-            json!({"t": 0.0, "event": "node-started", "node": "b", "pid": 2, "incarnation": 1}),
-        ];
-        events.extend(step(1, 1.0, "pause a, b", "a, b"));
-        events.extend(step(2, 2.0, "resume a", "a"));
-        events.extend(step(3, 3.0, "pause one node", "a"));
-        events.extend(step(4, 4.0, "signal b with SIGSTOP", "b"));
-        events.push(json!({"t": 5.0, "event": "node-stopped", "node": "b", "status": "signal: 9"}));
-        let tl = lines(&events);
+    fn pauses_come_from_their_events_and_end_at_resume_or_stop() {
+        let tl = lines(&[
+            json!({"t": 0.0, "kind": "node-started", "node": "a", "pid": 1, "incarnation": 1}),
+            json!({"t": 0.0, "kind": "node-started", "node": "b", "pid": 2, "incarnation": 1}),
+            json!({"t": 1.0, "kind": "node-paused", "node": "a"}),
+            json!({"t": 1.0, "kind": "node-paused", "node": "b"}),
+            json!({"t": 2.0, "kind": "node-resumed", "node": "a"}),
+            json!({"t": 3.0, "kind": "node-paused", "node": "a"}),
+            json!({"t": 4.0, "kind": "node-paused", "node": "b"}),
+            json!({"t": 5.0, "kind": "node-stopped", "node": "b", "status": "signal: 9"}),
+        ]);
         let windows =
             |ix: usize| -> Vec<(f64, Option<f64>)> { tl.lanes[ix].pauses.iter().map(|w| (w.start, w.end)).collect() };
         assert_eq!(windows(0), vec![(1.0, Some(2.0)), (3.0, None)]);
@@ -454,13 +388,12 @@ mod tests {
     }
 
     #[test]
-    fn faults_heal_by_id_and_unknown_events_are_skipped() {
+    fn faults_heal_by_id() {
         let tl = lines(&[
-            json!({"t": 1.0, "event": "fault-applied", "id": "split", "kind": "partition", "targets": [["a"], ["b"]]}),
-            json!({"t": 1.5, "event": "fault-applied", "id": "lossy", "kind": "drop", "targets": {}}),
-            json!({"t": 2.0, "event": "something-new", "id": "split"}),
-            json!({"t": 3.0, "event": "fault-healed", "ids": ["split"]}),
-            json!({"t": 4.0, "event": "fault-applied"}),
+            json!({"t": 1.0, "kind": "fault-applied", "id": "split", "fault": "partition", "targets": [["a"], ["b"]]}),
+            json!({"t": 1.5, "kind": "fault-applied", "id": "lossy", "fault": "drop", "targets": {}}),
+            json!({"t": 3.0, "kind": "fault-healed", "ids": ["split"]}),
+            json!({"t": 4.0, "kind": "fault-healed", "ids": []}),
         ]);
         let windows: Vec<(&str, Option<f64>)> = tl.faults.iter().map(|f| (f.id.as_str(), f.window.end)).collect();
         assert_eq!(windows, vec![("split", Some(3.0)), ("lossy", None)]);

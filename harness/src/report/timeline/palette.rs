@@ -77,12 +77,16 @@ pub fn fault(i: usize) -> &'static str {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::events::{Line, RunEvent};
     use crate::report::timeline::model::build;
     use serde_json::json;
 
     #[test]
     fn the_final_converged_view_is_green_and_others_go_by_time_held() {
-        let ev = |t: f64, node: &str, view: Value| json!({"t": t, "event": "view-changed", "node": node, "view": view});
+        let ev = |t: f64, node: &str, view: Value| {
+            let event = RunEvent::ViewChanged { node: node.into(), view, error: None };
+            Line { t, event }
+        };
         let tl = build(&[
             ev(0.0, "a", json!(["a"])),
             ev(0.0, "b", json!(["b"])),
