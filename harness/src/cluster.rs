@@ -119,7 +119,8 @@ impl Cluster {
             }
             false => (None, None),
         };
-        let (switch, connections) = Switch::start(tuns, subnet, links, plan.seed, capture);
+        let (switch, connections) = Switch::try_start(tuns, subnet, links, plan.seed, capture)
+            .map_err(|e| format!("starting the switch threads: {e}"))?;
         let names = plan.nodes.iter().map(|n| n.name.clone()).collect();
         let supervisor = Supervisor::new(launcher.clone(), procs);
         let variant = variant.values.clone();

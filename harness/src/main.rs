@@ -1,5 +1,8 @@
 //! The `quiesce` binary: parses arguments, runs the library, maps the
-//! outcome to an exit code (see [`quiesce::exit::ExitCode`]).
+//! outcome to an exit code (see [`quiesce::exit::ExitCode`] and
+//! docs/exit-codes.md). A panic is a bug in quiesce: it exits 4.
+
+use std::panic::AssertUnwindSafe;
 
 use clap::Parser;
 use quiesce::cli::{self, Cli};
@@ -17,22 +20,31 @@ fn main() -> std::process::ExitCode {
         .with_env_filter(tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| filter.into()))
         .with_writer(std::io::stderr)
         .init();
+    std::panic::set_hook(Box::new(|info| {
+        eprintln!(
+            "error: internal: quiesce panicked: {info}\n  this is a bug in quiesce: please report it with the \
+             command line and the run folder"
+        );
+    }));
     let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
         Ok(rt) => rt,
         Err(e) => {
-            eprintln!("error: starting the runtime: {e}");
+            eprintln!("error: internal: starting the runtime: {e}");
             return ExitCode::Internal.into();
         }
     };
-    let code = runtime.block_on(async {
-        match Interrupt::install() {
-            Ok(interrupt) => cli::main(cli, interrupt).await,
-            Err(e) => {
-                eprintln!("error: internal: cannot watch for SIGINT and SIGTERM: {e}");
-                ExitCode::Internal
+    let run = AssertUnwindSafe(|| {
+        runtime.block_on(async {
+            match Interrupt::install() {
+                Ok(interrupt) => cli::main(cli, interrupt).await,
+                Err(e) => {
+                    eprintln!("error: internal: cannot watch for SIGINT and SIGTERM: {e}");
+                    ExitCode::Internal
+                }
             }
-        }
+        })
     });
+    let code = std::panic::catch_unwind(run).unwrap_or(ExitCode::Internal);
     // Dropping the runtime drops anything still running: children are
     // killed, fds closed.
     drop(runtime);

@@ -65,6 +65,10 @@ pub enum Command {
     Report(report::ReportArgs),
     /// Print the JSON Schema of the suite format.
     Schema,
+    /// Panic on purpose: the end-to-end test of exit code 4 (a bug in
+    /// quiesce) and of the message a panic prints.
+    #[command(hide = true, name = "internal-panic")]
+    InternalPanic,
 }
 
 /// Runs a parsed command line; returns the exit code.
@@ -76,6 +80,8 @@ pub async fn main(cli: Cli, interrupt: Interrupt) -> ExitCode {
         Command::Explain { suite, variant } => inspect::explain(&suite, variant.as_deref()),
         Command::Report(args) => report::report(&args),
         Command::Schema => inspect::schema(),
+        #[allow(clippy::panic)] // The point of the command.
+        Command::InternalPanic => panic!("a deliberate panic (`quiesce internal-panic`)"),
     };
     match result {
         Ok(code) => code,

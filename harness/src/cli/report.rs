@@ -29,8 +29,9 @@ pub struct ReportArgs {
     junit: Option<PathBuf>,
 }
 
-/// Runs `quiesce report`: exit 0 when the run met its expectation, 1 when
-/// it did not, 130 when its record says it was interrupted (or ends early).
+/// Runs `quiesce report`: the run's own exit code: 0 when it met its
+/// expectation, 1 when it did not, 3 or 4 when it was aborted, 130 when it
+/// was interrupted (or its record ends early).
 pub fn report(args: &ReportArgs) -> Result<ExitCode, Error> {
     let record = events::read(&args.run_dir.join("events.jsonl"))?;
     if record.torn_tail {
@@ -57,5 +58,19 @@ pub fn report(args: &ReportArgs) -> Result<ExitCode, Error> {
         Some(Verdict::Passed | Verdict::BugReproduced) => ExitCode::Ok,
         Some(Verdict::Missed) => ExitCode::Failed,
         Some(Verdict::Interrupted) | None => ExitCode::Interrupted,
+        Some(Verdict::Aborted) => aborted_code(&record.lines),
     })
+}
+
+/// The code the run exited with when it was aborted: 3 for the
+/// environment, 4 for a bug.
+fn aborted_code(lines: &[events::Line]) -> ExitCode {
+    let cause = lines.iter().find_map(|l| match &l.event {
+        events::RunEvent::RunAborted { cause, .. } => Some(cause.as_str()),
+        _ => None,
+    });
+    match cause {
+        Some("environment") => ExitCode::Environment,
+        _ => ExitCode::Internal,
+    }
 }

@@ -17,7 +17,7 @@ use crate::report::files::{InvocationJson, RunJson};
 use crate::report::junit::Junit;
 use crate::report::timeline::TimelineFile;
 use crate::report::{ReportError, Reporter, Reporters};
-use crate::run::{folder, run_variant, RunOptions};
+use crate::run::{folder, run_variant, RunError, RunOptions};
 use crate::shard::Shard;
 use crate::suite::plan::{Plan, Variant};
 
@@ -120,7 +120,11 @@ async fn run_once(
         Ok(_) => Ok(()),
         Err(e) => {
             let (suite, variant, folder) = (&plan.name, &variant.name, folder.display());
-            Err(Error::Internal(format!("{suite}/{variant}: {e}\n  rerun: {rerun}\n  run folder: {folder}")))
+            let text = format!("{suite}/{variant}: {e}\n  rerun: {rerun}\n  run folder: {folder}");
+            Err(match e {
+                RunError::Environment(_) => Error::Environment(text),
+                RunError::Internal(_) => Error::Internal(text),
+            })
         }
     }
 }

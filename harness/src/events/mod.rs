@@ -155,6 +155,14 @@ pub enum RunEvent {
         /// Per directed pair with any traffic: `[from, to, counts]`.
         pairs: Vec<(String, String, crate::net::counters::PairStats)>,
     },
+    /// The run could not go on (a program missing, an OS refusal, a bug in
+    /// quiesce); recorded after teardown.
+    RunAborted {
+        /// `environment` (exit code 3) or `internal` (4).
+        cause: String,
+        /// What went wrong.
+        error: String,
+    },
     /// The run was cut short by SIGINT or SIGTERM; teardown followed.
     RunInterrupted {
         /// `SIGINT` or `SIGTERM`.

@@ -201,7 +201,7 @@ fn pseudo_header(ip: &[u8], tcp_len: usize) -> u64 {
 fn sum(data: &[u8], mut acc: u64) -> u64 {
     let mut chunks = data.chunks_exact(8);
     for c in &mut chunks {
-        let word = u64::from_be_bytes(c.try_into().expect("chunks of 8"));
+        let word = c.iter().fold(0u64, |w, &b| (w << 8) | u64::from(b));
         // Sum the two 32-bit halves: each fits, and 2^32 of them cannot
         // overflow the accumulator.
         acc += (word >> 32) + (word & 0xffff_ffff);

@@ -125,20 +125,8 @@ pub struct Switch {
 impl Switch {
     /// Starts forwarding between `ports` (index = node), one thread per
     /// port; delayed packets wait on the current tokio runtime. `seed`
-    /// seeds the random choices of fault rules. Panics if the threads
-    /// cannot be started: see [`Switch::try_start`].
-    pub fn start<P: Into<Port>>(
-        ports: Vec<P>,
-        subnet: Subnet,
-        links: LinkMatrix,
-        seed: u64,
-        capture: Option<super::capture::Capture>,
-    ) -> (Switch, tokio::sync::mpsc::UnboundedReceiver<ConnEvent>) {
-        Switch::try_start(ports, subnet, links, seed, capture)
-            .unwrap_or_else(|e| panic!("starting the switch threads: {e}"))
-    }
-
-    /// [`Switch::start`], failing if the OS refuses a thread or an eventfd.
+    /// seeds the random choices of fault rules. Fails if the OS refuses a
+    /// thread or an eventfd.
     pub fn try_start<P: Into<Port>>(
         ports: Vec<P>,
         subnet: Subnet,

@@ -124,6 +124,7 @@ fn line(t: f64, event: &RunEvent) -> Option<String> {
         RunEvent::CheckResult(c) => {
             format!("{t:7.1}s  check {}: {} {}", c.check, if c.passed { "ok" } else { "FAILED" }, c.detail)
         }
+        RunEvent::RunAborted { cause, error } => format!("{t:7.1}s  aborted ({cause}): {error}"),
         RunEvent::RunInterrupted { signal } => {
             format!("{t:7.1}s  {signal}: stopping every node and removing the network")
         }
@@ -142,6 +143,7 @@ pub fn summary(report: &VariantReport) -> String {
         Verdict::BugReproduced => "PASS (bug reproduced)",
         Verdict::Missed => "FAIL",
         Verdict::Interrupted => "INTERRUPTED",
+        Verdict::Aborted => "ABORTED",
     };
     let checks: Vec<String> =
         report.checks.iter().map(|c| format!("{} {}", c.check, if c.passed { "ok" } else { "failed" })).collect();
@@ -150,7 +152,11 @@ pub fn summary(report: &VariantReport) -> String {
         report.suite,
         report.variant,
         report.expect,
-        if report.passed { "passed" } else { "failed" },
+        match report.verdict {
+            Verdict::Interrupted | Verdict::Aborted => "cut short",
+            _ if report.passed => "passed",
+            _ => "failed",
+        },
         checks.join(", "),
         report.seconds,
         report.folder.display()
@@ -224,6 +230,7 @@ pub fn contrast(report: &RunReport) -> String {
                 (Verdict::Missed, true) => "MISSED (passed)",
                 (Verdict::Missed, false) => "MISSED (failed)",
                 (Verdict::Interrupted, _) => "interrupted",
+                (Verdict::Aborted, _) => "aborted",
             };
             rows.push([
                 format!("{}/{}", suite.name, v.name),

@@ -19,6 +19,7 @@ pub struct RunFold {
     failures: Vec<String>,
     checks: Vec<CheckOutcome>,
     interrupted: bool,
+    aborted: bool,
     finished: bool,
     end: f64,
 }
@@ -43,6 +44,10 @@ impl Reporter for RunFold {
                 self.failures.push(format!("node {node} broke the control protocol: {error}"));
             }
             RunEvent::CheckResult(outcome) => self.checks.push(outcome.clone()),
+            RunEvent::RunAborted { cause, error } => {
+                self.aborted = true;
+                self.failures.push(format!("aborted ({cause}): {error}"));
+            }
             RunEvent::RunInterrupted { signal } => {
                 self.interrupted = true;
                 self.failures.push(format!("interrupted by {signal}: stopped early, every node stopped"));
@@ -72,7 +77,7 @@ impl RunFold {
     /// Whether the checks came out as the variant expects.
     pub fn met_expectation(&self) -> bool {
         let expect_pass = self.start.as_ref().is_none_or(|s| s.expect == "pass");
-        !self.interrupted && self.passed() == expect_pass
+        !self.interrupted && !self.aborted && self.passed() == expect_pass
     }
 
     /// The report of the run so far; `None` before `run-started`. A run
@@ -82,11 +87,12 @@ impl RunFold {
         let start = self.start.as_ref()?;
         let interrupted = self.interrupted || !self.finished;
         let (passed, met_expectation) = (self.passed() && !interrupted, self.met_expectation() && !interrupted);
-        let verdict = match (interrupted, met_expectation, passed) {
-            (true, _, _) => Verdict::Interrupted,
-            (false, true, true) => Verdict::Passed,
-            (false, true, false) => Verdict::BugReproduced,
-            (false, false, _) => Verdict::Missed,
+        let verdict = match (self.aborted, interrupted, met_expectation, passed) {
+            (true, _, _, _) => Verdict::Aborted,
+            (false, true, _, _) => Verdict::Interrupted,
+            (false, false, true, true) => Verdict::Passed,
+            (false, false, true, false) => Verdict::BugReproduced,
+            (false, false, false, _) => Verdict::Missed,
         };
         Some(VariantReport {
             suite: start.suite.clone(),

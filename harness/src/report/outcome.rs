@@ -23,6 +23,8 @@ pub enum Verdict {
     Missed,
     /// Cut short by SIGINT or SIGTERM (or killed): no verdict on the checks.
     Interrupted,
+    /// The run could not go on (`run-aborted`): no verdict on the checks.
+    Aborted,
 }
 
 /// What one run of one variant found: its folder's `report.json`.

@@ -35,7 +35,7 @@ impl Runner<'_, '_> {
                 .launcher()
                 .spawn(self.cluster.namespace(n), cmd)
                 .await
-                .map_err(|e| StepError::Internal(format!("exec `{}` on {name}: {e}", args[0])))?;
+                .map_err(|e| io(std::io::Error::new(e.kind(), format!("exec `{}` on {name}: {e}", args[0]))))?;
             if !wait {
                 details.push(format!("{name}: started"));
                 self.background.push(child);

@@ -39,9 +39,26 @@ pub struct RunOptions {
 }
 
 /// A run that could not be carried out (not a failed check).
-#[derive(Debug, thiserror::Error)]
-#[error("{0}")]
-pub struct RunError(pub String);
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum RunError {
+    /// This machine cannot do what the suite asks (a program that is not
+    /// installed, a namespace or device the OS refuses).
+    #[error("{0}")]
+    Environment(String),
+    /// A bug in quiesce, or a failure it did not foresee.
+    #[error("{0}")]
+    Internal(String),
+}
+
+impl RunError {
+    /// `environment` or `internal`, as recorded in `run-aborted`.
+    pub fn cause(&self) -> &'static str {
+        match self {
+            RunError::Environment(_) => "environment",
+            RunError::Internal(_) => "internal",
+        }
+    }
+}
 
 /// The state of a run in progress; steps, waits and checks are its methods.
 pub(crate) struct Runner<'p, 'r> {
@@ -77,7 +94,8 @@ pub async fn run_variant(
     reporter: &mut dyn Reporter,
     interrupt: &Interrupt,
 ) -> Result<VariantReport, RunError> {
-    let mut log = Recorder::create(folder, reporter).map_err(|e| RunError(format!("creating events.jsonl: {e}")))?;
+    let mut log = Recorder::create(folder, reporter)
+        .map_err(|e| RunError::Environment(format!("creating events.jsonl in {}: {e}", folder.display())))?;
     log.record(RunEvent::RunStarted(RunStart {
         schema: SCHEMA,
         suite: plan.name.clone(),
@@ -95,7 +113,10 @@ pub async fn run_variant(
     }));
     let mut waiting = interrupt.clone();
     let cluster = tokio::select! {
-        built = Cluster::build(plan, variant, folder, options.net) => built.map_err(RunError)?,
+        built = Cluster::build(plan, variant, folder, options.net) => match built {
+            Ok(cluster) => cluster,
+            Err(e) => return abort(log, RunError::Environment(format!("building the network: {e}"))),
+        },
         signal = waiting.wait() => {
             log.record(RunEvent::RunInterrupted { signal: signal.to_string() });
             return finish(log);
@@ -124,15 +145,24 @@ pub async fn run_variant(
         }
     };
     runner.teardown().await;
-    result?;
-    finish(runner.log)
+    match result {
+        Ok(()) => finish(runner.log),
+        Err(e) => abort(runner.log, e),
+    }
+}
+
+/// Records why the run could not go on, and its end; returns the error.
+fn abort(mut log: Recorder<'_>, error: RunError) -> Result<VariantReport, RunError> {
+    log.record(RunEvent::RunAborted { cause: error.cause().to_string(), error: error.to_string() });
+    finish(log)?;
+    Err(error)
 }
 
 /// Records the end and returns the run's report.
 fn finish(mut log: Recorder<'_>) -> Result<VariantReport, RunError> {
     let (passed, met_expectation) = (log.fold().passed(), log.fold().met_expectation());
     log.record(RunEvent::RunFinished { passed, met_expectation });
-    log.fold().report().ok_or_else(|| RunError("the record has no run-started event".into()))
+    log.fold().report().ok_or_else(|| RunError::Internal("the record has no run-started event".into()))
 }
 
 impl Runner<'_, '_> {
@@ -147,7 +177,7 @@ impl Runner<'_, '_> {
             self.log.record(event);
         }
         let all: Vec<usize> = (0..self.cluster.names().len()).collect();
-        self.start(&all).await.map_err(internal)?;
+        self.start(&all).await.map_err(|e| run_error(e, "starting the nodes"))?;
         for (i, step) in self.plan.steps.iter().enumerate() {
             self.step = i + 1;
             let what = describe::describe(&step.action, self.cluster.names());
@@ -155,8 +185,11 @@ impl Runner<'_, '_> {
             let (ok, detail) = match self.apply(&step.action).await {
                 Ok(detail) => (true, detail),
                 Err(StepError::Failed(why)) => (false, why),
-                Err(StepError::Internal(why)) => {
-                    return Err(RunError(format!("step {} (line {}): {why}", i + 1, step.line)));
+                Err(e) => {
+                    let what = format!("step {} (line {})", i + 1, step.line);
+                    let error = run_error(e, &what);
+                    self.log.record(RunEvent::StepFinished { step: i + 1, ok: false, detail: error.to_string() });
+                    return Err(error);
                 }
             };
             self.log.record(RunEvent::StepFinished { step: i + 1, ok, detail });
@@ -202,8 +235,10 @@ impl Runner<'_, '_> {
     }
 }
 
-fn internal(e: StepError) -> RunError {
+/// A step's error that stops the run.
+fn run_error(e: StepError, what: &str) -> RunError {
     match e {
-        StepError::Failed(s) | StepError::Internal(s) => RunError(s),
+        StepError::Environment(s) => RunError::Environment(format!("{what}: {s}")),
+        StepError::Failed(s) | StepError::Internal(s) => RunError::Internal(format!("{what}: {s}")),
     }
 }

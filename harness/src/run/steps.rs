@@ -161,10 +161,21 @@ fn parse_signal(name: &str) -> Result<Signal, StepError> {
 pub enum StepError {
     /// The step's condition was not met: the run fails its checks.
     Failed(String),
+    /// This machine cannot do what the step says (a program that is not
+    /// installed, a permission the OS refuses).
+    Environment(String),
     /// The harness could not do what the step says: an internal error.
     Internal(String),
 }
 
+/// An OS error while applying a step: a missing program or a refused
+/// permission is the environment's; anything else is the harness's.
 pub(crate) fn io(e: std::io::Error) -> StepError {
-    StepError::Internal(e.to_string())
+    match e.kind() {
+        std::io::ErrorKind::NotFound => {
+            StepError::Environment(format!("{e}\n  fix: install the program, or put it on PATH"))
+        }
+        std::io::ErrorKind::PermissionDenied => StepError::Environment(e.to_string()),
+        _ => StepError::Internal(e.to_string()),
+    }
 }

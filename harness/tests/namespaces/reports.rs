@@ -137,3 +137,28 @@ fn quiesce_report_renders_the_same_reports_from_events_and_logs_alone() {
     assert!(first.contains("--- last lines of b.log ---"), "{first}");
     assert_eq!(first, second, "the JUnit is the same but for the folder");
 }
+
+#[test]
+fn a_program_that_is_not_installed_aborts_the_run_with_3_and_its_reports() {
+    require_root();
+    let dir = tempfile::tempdir().unwrap();
+    let suite = dir.path().join("missing.yaml");
+    let yaml = "programs:\n  p:\n    command: [quiesce-no-such-program, '{addr}']\nnodes: { a: p, b: p }\nsteps:\n  - sleep: 1s\n";
+    std::fs::write(&suite, yaml).unwrap();
+    let out = Command::new(quiesce_bin()).arg("run").arg(&suite).arg("--out").arg(dir.path().join("out")).output();
+    let out = out.unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(3), "{stderr}");
+    assert!(stderr.contains("quiesce-no-such-program") && stderr.contains("fix: install the program"), "{stderr}");
+    let run = dir.path().join("out/missing/default/1");
+    let report: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(run.join("report.json")).unwrap()).unwrap();
+    assert_eq!(report["verdict"], "aborted", "{report}");
+    let events = std::fs::read_to_string(run.join("events.jsonl")).unwrap();
+    let kinds: Vec<String> = events
+        .lines()
+        .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap()["kind"].as_str().unwrap().to_string())
+        .collect();
+    let tail: Vec<&str> = kinds.iter().rev().take(2).rev().map(String::as_str).collect();
+    assert_eq!(tail, ["run-aborted", "run-finished"], "{kinds:?}");
+}

@@ -297,7 +297,7 @@ impl Builder {
                         .collect();
                 }
             }
-            RunEvent::ProtocolBroken { .. } | RunEvent::RunInterrupted { .. } => {}
+            RunEvent::ProtocolBroken { .. } | RunEvent::RunInterrupted { .. } | RunEvent::RunAborted { .. } => {}
         }
     }
 

@@ -43,7 +43,8 @@ pub fn page(tl: &Timeline) -> String {
     faults(&mut out, tl);
     switch(&mut out, tl);
     out.push_str("<div id=\"readout\" hidden></div>\n");
-    let data = serde_json::to_string(&data(tl)).expect("the page's data serializes").replace('<', "\\u003c");
+    // A JSON value of strings, numbers and arrays always serializes.
+    let data = serde_json::to_string(&data(tl)).unwrap_or_else(|_| "{}".into()).replace('<', "\\u003c");
     let _ = write!(
         out,
         "<footer>Drawn by quiesce from <code>events.jsonl</code>; hover over anything for details.</footer>\n\
