@@ -7,9 +7,10 @@ use std::time::Duration;
 
 use quiesce::suite::plan::{
     Action, AwaitCondition, BreakAction, Check, ChurnFrom, Expect, FlowSpec, Heal, Links, PartitionShape, Piece, Probe,
-    Proto, TargetSpec, Targets, Template,
+    TargetSpec, Targets, Template,
 };
 use quiesce::suite::{self, SuiteError};
+use quiesce_faults::Proto;
 
 /// Seven lines: one program, nodes s1..s3. `steps:` is line 8, so the first
 /// step is on line 9.

@@ -7,9 +7,7 @@ use super::error::did_you_mean;
 use super::plan::{Action, Targets};
 use super::raw_steps::RawStep;
 use super::steps::StepCx;
-
-/// The methods `http` may use.
-pub const METHODS: [&str; 6] = ["GET", "POST", "PUT", "DELETE", "PATCH", "HEAD"];
+use super::vocabulary::METHODS;
 
 impl StepCx<'_, '_> {
     /// `exec: [ARGV...]` with `on`, `wait`, `timeout`, `check`.

@@ -29,6 +29,7 @@ pub mod schema;
 mod steps;
 pub mod template;
 mod validate;
+pub mod vocabulary;
 
 use std::path::Path;
 

@@ -7,6 +7,8 @@ use std::net::Ipv4Addr;
 use std::path::PathBuf;
 use std::time::Duration;
 
+use quiesce_faults::Proto;
+
 /// Index of a node in [`Plan::nodes`] (also its offset in the subnet).
 pub type NodeId = usize;
 
@@ -402,21 +404,10 @@ pub struct FlowSpec {
     pub from: Option<Targets>,
     /// Destination nodes.
     pub to: Option<Targets>,
-    /// Transport protocol.
+    /// Transport protocol: the faults crate's own.
     pub proto: Option<Proto>,
     /// Source or destination port.
     pub port: Option<u16>,
-}
-
-/// A transport protocol in a flow.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Proto {
-    /// `tcp`
-    Tcp,
-    /// `udp`
-    Udp,
-    /// `icmp`
-    Icmp,
 }
 
 /// A check evaluated after the steps.

@@ -18,6 +18,7 @@ use serde::de::{self, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde::Deserialize;
 
 use super::schema;
+use super::vocabulary::CheckKind;
 
 pub use super::raw_steps::RawStep;
 
@@ -178,11 +179,14 @@ pub struct RawCheckMap {
 }
 
 impl RawCheckMap {
-    /// The check keys given, in declaration order.
-    pub fn kinds(&self) -> Vec<&'static str> {
-        let given =
-            [("converged", self.converged.is_some()), ("live", self.live.is_some()), ("churn", self.churn.is_some())];
-        given.into_iter().filter(|(_, g)| *g).map(|(k, _)| k).collect()
+    /// The checks given, in [`CheckKind::ALL`]'s order.
+    pub fn kinds(&self) -> Vec<CheckKind> {
+        let given = |kind: &CheckKind| match kind {
+            CheckKind::Converged => self.converged.is_some(),
+            CheckKind::Live => self.live.is_some(),
+            CheckKind::Churn => self.churn.is_some(),
+        };
+        CheckKind::ALL.iter().copied().filter(given).collect()
     }
 }
 
@@ -209,12 +213,14 @@ impl<'de> Visitor<'de> for CheckVisitor {
 
     fn visit_str<E: de::Error>(self, name: &str) -> Result<RawCheck, E> {
         let mut map = RawCheckMap::default();
-        match name {
-            "converged" => map.converged = Some(Default::default()),
-            "live" => map.live = Some(Default::default()),
-            "churn" => map.churn = Some(Default::default()),
-            other => {
-                return Err(E::custom(format!("unknown check `{other}`, expected `converged`, `live` or `churn`")))
+        match CheckKind::from_key(name) {
+            Some(CheckKind::Converged) => map.converged = Some(Default::default()),
+            Some(CheckKind::Live) => map.live = Some(Default::default()),
+            Some(CheckKind::Churn) => map.churn = Some(Default::default()),
+            None => {
+                let expected: Vec<String> = CheckKind::keys().map(|k| format!("`{k}`")).collect();
+                let (last, rest) = expected.split_last().expect("there are checks");
+                return Err(E::custom(format!("unknown check `{name}`, expected {} or {last}", rest.join(", "))));
             }
         }
         Ok(RawCheck(map))

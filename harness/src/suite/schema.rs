@@ -20,11 +20,9 @@ use schemars::generate::SchemaSettings;
 use schemars::{json_schema, JsonSchema, Schema, SchemaGenerator};
 use serde_json::{json, Value};
 
-use super::checker::SPEC_WORDS;
-use super::commands::METHODS;
 use super::raw::{Map, Names, RawCheck, RawCheckMap, RawSuite};
 use super::raw_steps::{RawAwait, RawAwaitMap, RawOneWay, RawPartition};
-use super::steps::{ACTIONS, MODIFIERS};
+use super::vocabulary::{spec_words, ActionKind, CheckKind, Modifier, METHODS, PROTOS};
 
 /// Where suites in `suites/` find the committed schema.
 pub const SUITE_SCHEMA_LINE: &str = "# yaml-language-server: $schema=../docs/suite.schema.json";
@@ -100,7 +98,7 @@ macro_rules! schema_type {
 }
 
 fn words() -> Vec<&'static str> {
-    SPEC_WORDS.iter().map(|(w, _)| *w).collect()
+    spec_words()
 }
 
 /// `[Aa][Bb]...` for a word, so that a pattern matches it in any case
@@ -346,7 +344,7 @@ schema_type!(
     /// `tcp`, `udp` or `icmp`.
     Proto,
     inline = true,
-    |g| json_schema!({ "enum": ["tcp", "udp", "icmp"] })
+    |g| json_schema!({ "enum": PROTOS.map(|(k, _)| k) })
 );
 
 schema_type!(
@@ -429,9 +427,10 @@ impl JsonSchema for RawCheck {
     }
 
     fn json_schema(g: &mut SchemaGenerator) -> Schema {
+        let bare_checks: Vec<&str> = CheckKind::ALL.iter().filter(|c| c.bare()).map(|c| c.key()).collect();
         json_schema!({
             "description": "A check: `converged` or `live` for its defaults, or a one-key map like `converged: { within: 60s }` or `churn: { max-connects: 5 }`.",
-            "anyOf": [{ "enum": ["converged", "live"] }, g.subschema_for::<RawCheckMap>()]
+            "anyOf": [{ "enum": bare_checks }, g.subschema_for::<RawCheckMap>()]
         })
     }
 }
@@ -481,24 +480,24 @@ fn has(key: &str) -> Value {
 
 /// The step has `action` as its action: `signal` is the action only
 /// without `kill` (with it, it is `kill`'s modifier).
-fn has_action(action: &str) -> Value {
+fn has_action(action: ActionKind) -> Value {
     match action {
-        "signal" => json!({ "required": ["signal"], "not": has("kill") }),
-        _ => has(action),
+        ActionKind::Signal => json!({ "required": ["signal"], "not": has("kill") }),
+        _ => has(action.key()),
     }
 }
 
-/// A step: exactly one action ([`ACTIONS`]), modifiers only with their
-/// actions ([`MODIFIERS`]), and `kill`'s `signal` a signal name.
+/// A step: exactly one action ([`ActionKind`]), modifiers only with their
+/// actions ([`ActionKind::modifiers`]), and `kill`'s `signal` a signal name.
 pub(super) fn step_rules(schema: &mut Schema) {
-    let one_action: Vec<Value> = ACTIONS.iter().map(|a| has_action(a)).collect();
+    let one_action: Vec<Value> = ActionKind::ALL.iter().map(|a| has_action(*a)).collect();
     let mut dependencies = serde_json::Map::new();
-    for (modifier, owners) in MODIFIERS.iter().filter(|(m, _)| *m != "signal") {
-        let rule = match owners {
-            [one] => has_action(one),
-            _ => json!({ "anyOf": owners.iter().map(|o| has_action(o)).collect::<Vec<_>>() }),
+    for modifier in Modifier::ALL.iter().filter(|m| **m != Modifier::Signal) {
+        let rule = match modifier.actions().as_slice() {
+            [one] => has_action(*one),
+            owners => json!({ "anyOf": owners.iter().map(|o| has_action(*o)).collect::<Vec<_>>() }),
         };
-        dependencies.insert(modifier.to_string(), rule);
+        dependencies.insert(modifier.key().to_string(), rule);
     }
     schema.insert("oneOf".into(), one_action.into());
     schema.insert("dependencies".into(), dependencies.into());

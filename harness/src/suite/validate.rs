@@ -10,8 +10,7 @@ use std::path::Path as FsPath;
 use std::time::Duration;
 
 use super::checker::{
-    quoted, spec_word, valid_name, valid_path_name, Checker, Issue, NodeIndex, Templates, VariantUses, PATH_NAME_HELP,
-    SPEC_WORDS,
+    quoted, valid_name, valid_path_name, Checker, Issue, NodeIndex, Templates, VariantUses, PATH_NAME_HELP,
 };
 use super::checks;
 use super::error::{did_you_mean, nearest};
@@ -19,6 +18,7 @@ use super::locate::{Locator, Path};
 use super::plan::{Expect, Links, NodeId, NodePlan, Plan, Probe, Program, Template, Variant};
 use super::raw::{Map, Names, RawProbe, RawProgram, RawSuite};
 use super::steps::{self, Scope};
+use super::vocabulary::{spec_word, spec_words};
 
 /// Validates a whole suite. `file` gives the default name (its stem).
 pub fn validate(raw: RawSuite, loc: &Locator, file: &FsPath) -> Result<Plan, Vec<Issue>> {
@@ -123,8 +123,7 @@ fn nodes(cx: &mut Checker<'_>, raw: &Map<String>, programs: &Map<RawProgram>) ->
         if !valid_path_name(name) {
             cx.at_key(&at, format!("`{name}` is not a valid node name"), Some(PATH_NAME_HELP.into()));
         } else if spec_word(name).is_some() {
-            let words: Vec<&str> = SPEC_WORDS.iter().map(|(w, _)| *w).collect();
-            let help = format!("{} choose nodes in steps; give the node another name", quoted(&words));
+            let help = format!("{} choose nodes in steps; give the node another name", quoted(&spec_words()));
             cx.at_key(&at, format!("`{name}` cannot be a node name"), Some(help));
         }
         if programs.get(program).is_none() {
