@@ -481,7 +481,7 @@ fn durations_rates_signals_and_methods_the_loader_reads_are_valid() {
         step("kill: a\n    signal: sigusr2"),
         step("kill: [a]\n    signal: Term"),
         step("signal: all\n    name: HUP"),
-        step("http: http://x/\n    on: a\n    method: Patch"),
+        step("http: http://127.0.0.1/\n    on: a\n    method: Patch"),
         step("pause: [majority]"),
         step("heal: [all]"),
     ];

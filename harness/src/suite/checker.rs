@@ -126,14 +126,14 @@ pub struct Templates<'c, 'a, 'n> {
 }
 
 impl Templates<'_, '_, '_> {
-    /// One template at `path`.
+    /// One template at `path`; empty when it has a problem (reported).
     pub fn one(&mut self, text: &str, path: &Path) -> Template {
         let parts = template::parse(text).unwrap_or_else(|e| {
             self.cx.at(path, e.message, e.help);
             Vec::new()
         });
-        let pieces = parts.into_iter().filter_map(|part| self.piece(part, path)).collect();
-        Template(pieces)
+        let pieces: Vec<Option<Piece>> = parts.into_iter().map(|part| self.piece(part, path)).collect();
+        Template(pieces.into_iter().collect::<Option<Vec<Piece>>>().unwrap_or_default())
     }
 
     fn piece(&mut self, part: Part, path: &Path) -> Option<Piece> {

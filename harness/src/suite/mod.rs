@@ -43,6 +43,7 @@ pub mod schema;
 mod shapes;
 mod steps;
 pub mod template;
+mod urls;
 mod validate;
 pub mod vocabulary;
 

@@ -18,6 +18,7 @@ use super::locate::Path;
 use super::plan::{Action, AwaitCondition, NodePlan, Program, Step, Targets};
 use super::raw::Names;
 use super::raw_steps::{RawAwait, RawBreakpoint, RawFlow, RawPartition, RawPointRef, RawStep};
+use super::urls::Urls;
 use super::vocabulary::{ActionKind, FaultKind, Modifier};
 
 /// A step's action key with its raw value.
@@ -103,6 +104,8 @@ pub struct Scope<'s> {
     pub plans: &'s [NodePlan],
     /// The validated programs, for their `points:`.
     pub programs: &'s BTreeMap<String, Program>,
+    /// What `http` URLs are rendered with, to check them.
+    pub urls: &'s Urls<'s>,
 }
 
 /// A fault started by a step.
