@@ -12,12 +12,15 @@
 //!   `suites/` starts with the `yaml-language-server` line and loads.
 //! - Suites the loader accepts (one using every key) validate against the
 //!   schema; some it rejects are rejected by the schema too.
+//! - The docs' tables of actions (with their modifiers), checks and target
+//!   words list exactly the words of `quiesce::suite::vocabulary`.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
 use serde_json::Value;
 
+use quiesce::suite::vocabulary::{self, ActionKind, CheckKind, FaultKind};
 use quiesce::suite::{self, schema};
 
 /// The workspace root.
@@ -97,10 +100,10 @@ fn places() -> Vec<(String, String)> {
     for action in ["await", "partition", "breakpoint", "continue", "disarm"] {
         out.push((format!("steps[].{action}"), step(&format!("{action}: {{ KEY: 1 }}"))));
     }
-    for flow in ["drop", "stall", "delay", "duplicate", "reorder", "rate", "reject"] {
+    for flow in FaultKind::ALL.iter().filter(|f| **f != FaultKind::Partition) {
         out.push((format!("steps[].{flow}"), step(&format!("{flow}: {{ KEY: 1 }}"))));
     }
-    for kind in ["converged", "live", "churn"] {
+    for kind in CheckKind::keys() {
         out.push((format!("checks[].{kind}"), check(&format!("{kind}: {{ KEY: 1 }}"))));
     }
     out
@@ -237,6 +240,59 @@ fn undocumented(docs: &str, key: &str, place: &str, problems: &mut Vec<String>) 
     if !docs.contains(&format!("`{key}`")) && !problems.iter().any(|p| p.starts_with(&head)) {
         problems.push(format!("{head} (it is a key at `{place}`)"));
     }
+}
+
+/// The rows of the docs' table whose header starts with `| {first} |`:
+/// each row's cells, trimmed.
+fn table(docs: &str, first: &str) -> Vec<Vec<String>> {
+    let header = format!("| {first} |");
+    let mut lines = docs.lines().skip_while(|l| !l.starts_with(&header));
+    assert!(lines.next().is_some(), "docs/suite-format.md has no table starting `{header}`");
+    let rows = lines.skip(1).take_while(|l| l.starts_with('|'));
+    rows.map(|l| l.trim_matches('|').split(" | ").map(|c| c.trim().to_string()).collect()).collect()
+}
+
+/// The words in backticks outside parentheses: `` `a` (`x`), `b` `` is a, b.
+fn top_level_words(cell: &str) -> BTreeSet<String> {
+    let (mut depth, mut word, mut inside, mut out) = (0, String::new(), false, BTreeSet::new());
+    for c in cell.chars() {
+        match c {
+            '(' if !inside => depth += 1,
+            ')' if !inside => depth -= 1,
+            '`' if inside => {
+                if depth == 0 {
+                    out.insert(std::mem::take(&mut word));
+                }
+                word.clear();
+                inside = false;
+            }
+            '`' => inside = true,
+            c if inside => word.push(c),
+            _ => {}
+        }
+    }
+    out
+}
+
+fn words(keys: impl Iterator<Item = &'static str>) -> BTreeSet<String> {
+    keys.map(str::to_string).collect()
+}
+
+#[test]
+fn the_docs_tables_list_the_vocabulary() {
+    let docs = docs();
+    let actions = table(&docs, "action");
+    let documented: BTreeSet<String> = actions.iter().flat_map(|row| top_level_words(&row[0])).collect();
+    assert_eq!(documented, words(ActionKind::keys()), "the actions table");
+    for action in ActionKind::ALL {
+        let row = actions.iter().find(|row| row[0] == format!("`{action}`")).expect("a row per action");
+        let modifiers = words(action.modifiers().iter().map(|m| m.key()));
+        assert_eq!(top_level_words(&row[2]), modifiers, "the modifiers of `{action}` in the actions table");
+    }
+    let checks: BTreeSet<String> = table(&docs, "check").iter().flat_map(|row| top_level_words(&row[0])).collect();
+    assert_eq!(checks, words(CheckKind::keys()), "the checks table");
+    let targets: BTreeSet<String> = table(&docs, "word").iter().flat_map(|row| top_level_words(&row[0])).collect();
+    assert_eq!(targets, words(vocabulary::spec_words().into_iter()), "the target words table");
 }
 
 #[test]
