@@ -9,7 +9,7 @@ use super::steps::StepError;
 use super::Runner;
 use crate::events::RunEvent;
 use crate::suite::plan::{Action, FlowSpec, Heal, NodeId, PartitionShape};
-use crate::suite::vocabulary::FaultKind;
+use crate::suite::vocabulary::{proto_key, FaultKind};
 
 /// The kind of each active fault, by id.
 pub(crate) type ActiveFaults = BTreeMap<String, FaultKind>;
@@ -99,7 +99,7 @@ impl Runner<'_> {
         let targets = json!({
             "from": from.as_ref().map(|f| self.names_of(f)),
             "to": to.as_ref().map(|t| self.names_of(t)),
-            "proto": spec.proto.map(|p| format!("{p:?}").to_lowercase()),
+            "proto": spec.proto.map(proto_key),
             "port": spec.port,
         });
         Applied { kind, rule: Rule::new(id, Matcher::Flow(flow), action), targets }

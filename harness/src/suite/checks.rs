@@ -92,11 +92,12 @@ fn churn(cx: &mut Checker<'_>, raw: &RawChurn, path: &Path) -> Option<Check> {
 }
 
 fn after(cx: &mut Checker<'_>, raw: Option<&str>, path: &Path) -> ChurnFrom {
-    match raw {
-        None | Some("steps") => ChurnFrom::Steps,
-        Some("heal") => ChurnFrom::Heal,
-        Some(other) => {
-            let help = did_you_mean(other, ["steps", "heal"]).or_else(|| Some("expected `steps` or `heal`".into()));
+    match raw.map(|r| (r, ChurnFrom::from_key(r))) {
+        None => ChurnFrom::Steps,
+        Some((_, Some(from))) => from,
+        Some((other, None)) => {
+            let words: Vec<&str> = ChurnFrom::keys().collect();
+            let help = did_you_mean(other, ChurnFrom::keys()).or_else(|| Some(format!("expected {}", either(&words))));
             cx.at(path, format!("unknown start `{other}` for a churn window"), help);
             ChurnFrom::Steps
         }

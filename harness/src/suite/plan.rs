@@ -135,14 +135,8 @@ pub struct Variant {
     pub values: BTreeMap<String, String>,
 }
 
-/// What a variant's checks are expected to do.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Expect {
-    /// The checks pass.
-    Pass,
-    /// The checks fail: a reproduction of a known bug.
-    Fail,
-}
+/// What a variant's checks are expected to do: `expect: pass` or `fail`.
+pub use super::vocabulary::Expect;
 
 /// One step, with the line it came from (for progress and errors).
 #[derive(Debug, Clone, PartialEq)]
@@ -360,14 +354,8 @@ pub enum PartitionShape {
     },
 }
 
-/// What an armed breakpoint does to a matching hit.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum BreakAction {
-    /// Hold the caller until `continue` or `disarm`.
-    Pause,
-    /// Tell the caller to drop this message, and go on.
-    Skip,
-}
+/// What an armed breakpoint does to a matching hit: `pause` or `skip`.
+pub use super::vocabulary::BreakAction;
 
 /// A condition `await` waits for.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -452,12 +440,5 @@ pub enum Check {
     },
 }
 
-/// Where a churn window starts.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ChurnFrom {
-    /// `after: steps`: when the last step ended.
-    Steps,
-    /// `after: heal`: when the last `heal` (or `release`) step ended; the end
-    /// of the steps if there was none.
-    Heal,
-}
+/// Where a churn window starts: `after: steps` or `heal`.
+pub use super::vocabulary::ChurnFrom;

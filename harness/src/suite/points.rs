@@ -34,11 +34,11 @@ impl StepCx<'_, '_> {
             }
             matcher.insert(label.clone(), value.clone());
         }
-        let action = match raw.action.as_deref() {
-            None | Some("pause") => BreakAction::Pause,
-            Some("skip") => BreakAction::Skip,
-            Some(other) => {
-                let help = did_you_mean(other, ["pause", "skip"])
+        let action = match raw.action.as_deref().map(|a| (a, BreakAction::from_key(a))) {
+            None => BreakAction::Pause,
+            Some((_, Some(action))) => action,
+            Some((other, None)) => {
+                let help = did_you_mean(other, BreakAction::keys())
                     .or_else(|| Some("`pause` holds the caller until `continue`; `skip` drops the message".into()));
                 self.cx.at(&at.key("action"), format!("unknown breakpoint action `{other}`"), help);
                 BreakAction::Pause

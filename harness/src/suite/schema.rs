@@ -24,7 +24,7 @@ use super::raw::{RawCheck, RawCheckMap, RawSuite};
 use super::raw_steps::{RawAwait, RawAwaitMap, RawOneWay, RawPartition};
 use super::raw_values::{Map, Names};
 use super::shapes::Targets;
-use super::vocabulary::CheckKind;
+use super::vocabulary::{BareCondition, CheckKind};
 
 /// Where suites in `suites/` find the committed schema.
 pub const SUITE_SCHEMA_LINE: &str = "# yaml-language-server: $schema=../docs/suite.schema.json";
@@ -138,7 +138,7 @@ impl JsonSchema for RawAwait {
             "anyOf": [
                 {
                     "description": "`converged`: every running node answers its probe and all views are equal; `diverged`: they answer and the views are not all equal.",
-                    "enum": ["converged", "diverged"]
+                    "enum": BareCondition::keys().collect::<Vec<_>>()
                 },
                 g.subschema_for::<RawAwaitMap>()
             ]

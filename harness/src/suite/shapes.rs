@@ -13,7 +13,7 @@ use std::borrow::Cow;
 use schemars::{json_schema, JsonSchema, Schema, SchemaGenerator};
 use serde_json::{json, Value};
 
-use super::vocabulary::{spec_words, ActionKind, Modifier, METHODS, PROTOS};
+use super::vocabulary::{self, spec_words, ActionKind, ChurnFrom, Expect, Modifier, METHODS, PROTOS};
 
 /// Names of nodes, variants, points and fault ids.
 const NAME: &str = "^[A-Za-z0-9_.-]+$";
@@ -313,14 +313,14 @@ schema_type!(
     /// `pause` or `skip`.
     BreakAction,
     inline = true,
-    |g| json_schema!({ "enum": ["pause", "skip"] })
+    |g| json_schema!({ "enum": vocabulary::BreakAction::keys().collect::<Vec<_>>() })
 );
 
 schema_type!(
     /// `steps` or `heal`.
     ChurnAfter,
     inline = true,
-    |g| json_schema!({ "enum": ["steps", "heal"] })
+    |g| json_schema!({ "enum": ChurnFrom::keys().collect::<Vec<_>>() })
 );
 
 schema_type!(
@@ -336,7 +336,7 @@ schema_type!(
             "properties": {
                 "expect": {
                     "description": "`pass` (the default), or `fail` for a reproduction of a known bug: the variant meets its expectation when its checks fail.",
-                    "enum": ["pass", "fail"]
+                    "enum": Expect::keys().collect::<Vec<_>>()
                 }
             },
             "additionalProperties": g.subschema_for::<Scalar>()

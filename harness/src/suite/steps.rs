@@ -19,7 +19,7 @@ use super::plan::{Action, AwaitCondition, NodePlan, Program, Step, Targets};
 use super::raw::Names;
 use super::raw_steps::{RawAwait, RawBreakpoint, RawFlow, RawPartition, RawPointRef, RawStep};
 use super::urls::Urls;
-use super::vocabulary::{ActionKind, FaultKind, Modifier};
+use super::vocabulary::{ActionKind, BareCondition, FaultKind, Modifier};
 
 /// A step's action key with its raw value.
 enum Raw<'a> {
@@ -255,19 +255,23 @@ impl<'a> StepCx<'_, 'a> {
     fn await_(&mut self, raw: &RawAwait, s: &RawStep) -> Action {
         let at = self.path.key("await");
         let condition = match raw {
-            RawAwait::Word(w) if w == "converged" => AwaitCondition::Converged,
-            RawAwait::Word(w) if w == "diverged" => AwaitCondition::Diverged,
-            RawAwait::Word(other) => {
-                let help = did_you_mean(other, ["converged", "diverged"]).or_else(|| {
-                    Some("expected `converged`, `diverged`, `{ hit: POINT, nodes: NODES }` or `{ up: NODES }`".into())
-                });
-                self.cx.at(&at, format!("unknown condition `{other}`"), help);
-                AwaitCondition::Converged
-            }
+            RawAwait::Word(w) => match BareCondition::from_key(w) {
+                Some(BareCondition::Converged) => AwaitCondition::Converged,
+                Some(BareCondition::Diverged) => AwaitCondition::Diverged,
+                None => self.unknown_condition(w, &at),
+            },
             RawAwait::Map(m) => self.await_map(m, &at),
         };
         let within = self.cx.duration(s.within.as_deref(), &self.path.key("within"), Duration::from_secs(60));
         Action::Await { condition, within }
+    }
+
+    fn unknown_condition(&mut self, other: &str, at: &Path) -> AwaitCondition {
+        let help = did_you_mean(other, BareCondition::keys()).or_else(|| {
+            Some("expected `converged`, `diverged`, `{ hit: POINT, nodes: NODES }` or `{ up: NODES }`".into())
+        });
+        self.cx.at(at, format!("unknown condition `{other}`"), help);
+        AwaitCondition::Converged
     }
 
     /// `kill`'s `signal:` modifier, default KILL.

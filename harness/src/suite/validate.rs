@@ -11,7 +11,7 @@ use std::path::Path as FsPath;
 use std::time::Duration;
 
 use super::checker::{
-    quoted, valid_name, valid_path_name, Checker, Issue, NodeIndex, Templates, VariantUses, PATH_NAME_HELP,
+    either, quoted, valid_name, valid_path_name, Checker, Issue, NodeIndex, Templates, VariantUses, PATH_NAME_HELP,
 };
 use super::checks;
 use super::error::{did_you_mean, nearest};
@@ -306,12 +306,13 @@ fn variants(cx: &mut Checker<'_>, raw: Option<&Map<Option<Map<String>>>>) -> Vec
                 variant.values.insert(key.clone(), value.clone());
                 continue;
             }
-            variant.expect = match value.as_str() {
-                "pass" => Expect::Pass,
-                "fail" => Expect::Fail,
-                other => {
+            variant.expect = match Expect::from_key(value) {
+                Some(expect) => expect,
+                None => {
+                    let other = value;
+                    let words: Vec<&str> = Expect::keys().collect();
                     let help =
-                        did_you_mean(other, ["pass", "fail"]).or_else(|| Some("`expect` is `pass` or `fail`".into()));
+                        did_you_mean(other, Expect::keys()).or_else(|| Some(format!("`expect` is {}", either(&words))));
                     cx.at(&path.key("expect"), format!("unknown expectation `{other}`"), help);
                     Expect::Pass
                 }

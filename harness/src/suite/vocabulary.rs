@@ -2,7 +2,9 @@
 //! ([`ActionKind`]), their modifiers ([`Modifier`]) and which modifier goes
 //! with which action ([`ActionKind::modifiers`]), the network faults among
 //! the actions ([`FaultKind`]), the checks ([`CheckKind`]), and the smaller
-//! word lists (target words, protocols, HTTP methods).
+//! word lists (await conditions, breakpoint actions, churn window starts,
+//! expectations, target words, protocols, HTTP methods). The plan uses the
+//! small enums as they are.
 //!
 //! Everything else reads these: the validator (one action per step, only its
 //! modifiers, "did you mean" lists), the JSON Schema ([`super::schema`]) and
@@ -185,6 +187,47 @@ words!(
     }
 );
 
+words!(
+    /// The conditions `await` takes as a bare word (the others are maps).
+    BareCondition {
+        /// Every running node answers and all views are equal.
+        Converged = "converged",
+        /// Every running node answers and the views are not all equal.
+        Diverged = "diverged",
+    }
+);
+
+words!(
+    /// What an armed breakpoint does to a matching hit (`action:`).
+    BreakAction {
+        /// Hold the caller until `continue` or `disarm`.
+        Pause = "pause",
+        /// Tell the caller to drop this message, and go on.
+        Skip = "skip",
+    }
+);
+
+words!(
+    /// Where a churn window starts (`after:`).
+    ChurnFrom {
+        /// `after: steps`: when the last step ended.
+        Steps = "steps",
+        /// `after: heal`: when the last `heal` (or `release`) step ended; the
+        /// end of the steps if there was none.
+        Heal = "heal",
+    }
+);
+
+words!(
+    /// What a variant's checks are expected to do (`expect:`).
+    Expect {
+        /// The checks pass.
+        Pass = "pass",
+        /// The checks fail: a reproduction of a known bug.
+        Fail = "fail",
+    }
+);
+
 impl ActionKind {
     /// The modifiers that go with this action.
     pub fn modifiers(self) -> &'static [Modifier] {
@@ -263,6 +306,11 @@ pub fn spec_words() -> Vec<&'static str> {
 
 /// The protocols a flow can name, as written.
 pub const PROTOS: [(&str, Proto); 3] = [("tcp", Proto::Tcp), ("udp", Proto::Udp), ("icmp", Proto::Icmp)];
+
+/// A protocol as written in a suite.
+pub fn proto_key(proto: Proto) -> &'static str {
+    PROTOS.iter().find(|(_, p)| *p == proto).map(|(k, _)| *k).expect("PROTOS names every protocol")
+}
 
 /// The methods `http` may use.
 pub const METHODS: [&str; 6] = ["GET", "POST", "PUT", "DELETE", "PATCH", "HEAD"];
