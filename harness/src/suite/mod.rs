@@ -15,12 +15,16 @@
 //!    raw types, for editors (`quiesce schema`, committed at
 //!    `docs/suite.schema.json`).
 //! 3. **Plan.** [`plan`] is the validated suite the runtime consumes; it
-//!    uses the faults crate's types (`TargetSpec`, `Proto`).
+//!    reads only the vocabulary (whose small enums it uses as they are) and
+//!    the faults crate's types (`TargetSpec`, `Proto`).
 //! 4. **Validation.** `checker` (issues with the path of the offending
-//!    value, node and template resolution), then `checks`, `steps` (with
-//!    `faults`, `points`, `commands`), then `validate`, which turns the raw
-//!    suite into a [`plan::Plan`] (names, targets, durations, rates,
-//!    templates, URLs, fault ids, breakpoints), collecting every problem.
+//!    value, node and template resolution), then `checks` and `urls`, then
+//!    `steps` (with `faults`, `points`, `commands`), then `validate`, which
+//!    turns the raw suite into a [`plan::Plan`] (names, targets, durations,
+//!    rates, templates, URLs, fault ids, breakpoints), collecting every
+//!    problem. Where the runtime has a pure parser, validation calls it
+//!    rather than copying it: jq ([`crate::view`]), URLs ([`crate::http`],
+//!    rendered by [`crate::render`]).
 //!
 //! [`load`] runs them, and [`locate`] maps each issue's path back to a line
 //! and column for [`SuiteError`]'s rendering. Nothing but reading the file

@@ -82,37 +82,58 @@ impl<'a> Urls<'a> {
         if url.0.is_empty() {
             return;
         }
-        let uses_variant =
-            |v: &Variant| url.0.iter().all(|p| !matches!(p, Piece::Variant(key) if !v.values.contains_key(key)));
-        for variant in self.variants.iter().filter(|v| uses_variant(v)) {
+        let has_keys =
+            |v: &&Variant| url.0.iter().all(|p| !matches!(p, Piece::Variant(key) if !v.values.contains_key(key)));
+        for variant in self.variants.iter().filter(has_keys) {
             for &node in senders {
                 let name = &self.nodes[node].name;
                 let context =
                     NodeContext { name, index: node, addrs, peers: &self.peers[node], variant: &variant.values };
                 let rendered = context.render(url);
-                let Err(error) = parse_target(&rendered) else { continue };
-                let rendering = match url.0.iter().all(|p| matches!(p, Piece::Text(_))) {
-                    true => String::new(),
-                    false if url.0.iter().any(|p| matches!(p, Piece::Variant(_))) => {
-                        format!(" (it renders as `{rendered}` for node `{name}` in variant `{}`)", variant.name)
-                    }
-                    false => format!(" (it renders as `{rendered}` for node `{name}`)"),
-                };
-                match error {
-                    UrlError::Scheme => {}
-                    UrlError::Host(host) => cx.at(
-                        path,
-                        format!("the URL's host `{host}` is not an IPv4 address{rendering}"),
-                        Some(HOST_HELP.into()),
-                    ),
-                    UrlError::Port(port) => cx.at(
-                        path,
-                        format!("the URL's port `{port}` is not a port number{rendering}"),
-                        Some("a port is a number up to 65535, e.g. `http://{addr}:8080/path`".into()),
-                    ),
+                if let Err(error) = parse_target(&rendered) {
+                    let rendering = Rendering { url, rendered: &rendered, node: name, variant: &variant.name };
+                    report(cx, error, rendering, path);
+                    return;
                 }
-                return;
             }
         }
+    }
+}
+
+/// A URL as one node rendered it.
+struct Rendering<'r> {
+    url: &'r Template,
+    rendered: &'r str,
+    node: &'r str,
+    variant: &'r str,
+}
+
+impl Rendering<'_> {
+    /// How the URL rendered, for a template with placeholders: the node, and
+    /// the variant if the URL uses one.
+    fn context(&self) -> String {
+        let Rendering { url, rendered, node, variant } = self;
+        if url.0.iter().all(|p| matches!(p, Piece::Text(_))) {
+            String::new()
+        } else if url.0.iter().any(|p| matches!(p, Piece::Variant(_))) {
+            format!(" (it renders as `{rendered}` for node `{node}` in variant `{variant}`)")
+        } else {
+            format!(" (it renders as `{rendered}` for node `{node}`)")
+        }
+    }
+}
+
+fn report(cx: &mut Checker<'_>, error: UrlError, rendering: Rendering<'_>, path: &Path) {
+    let context = rendering.context();
+    match error {
+        UrlError::Scheme => {}
+        UrlError::Host(host) => {
+            cx.at(path, format!("the URL's host `{host}` is not an IPv4 address{context}"), Some(HOST_HELP.into()))
+        }
+        UrlError::Port(port) => cx.at(
+            path,
+            format!("the URL's port `{port}` is not a port number{context}"),
+            Some("a port is a number up to 65535, e.g. `http://{addr}:8080/path`".into()),
+        ),
     }
 }
