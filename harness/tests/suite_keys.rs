@@ -12,15 +12,16 @@
 //!   `suites/` starts with the `yaml-language-server` line and loads.
 //! - Suites the loader accepts (one using every key) validate against the
 //!   schema; some it rejects are rejected by the schema too.
-//! - The docs' tables of actions (with their modifiers), checks and target
-//!   words list exactly the words of `quiesce::suite::vocabulary`.
+//! - The loader's step and check keys, and the docs' tables of actions (with
+//!   their modifiers), checks and target words, are exactly the words of
+//!   `quiesce::suite::vocabulary`.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
 use serde_json::Value;
 
-use quiesce::suite::vocabulary::{self, ActionKind, CheckKind, FaultKind};
+use quiesce::suite::vocabulary::{self, ActionKind, CheckKind, FaultKind, Modifier};
 use quiesce::suite::{self, schema};
 
 /// The workspace root.
@@ -276,6 +277,15 @@ fn top_level_words(cell: &str) -> BTreeSet<String> {
 
 fn words(keys: impl Iterator<Item = &'static str>) -> BTreeSet<String> {
     keys.map(str::to_string).collect()
+}
+
+#[test]
+fn the_loader_takes_the_vocabulary_s_keys() {
+    let step = loader_keys("steps[]", &format!("{HEAD}steps:\n  - KEY: 1\n"));
+    let vocabulary = words(ActionKind::keys().chain(Modifier::keys()));
+    assert_eq!(step, vocabulary, "a step's keys are the actions and the modifiers");
+    let check = loader_keys("checks[]", &format!("{HEAD}checks:\n  - KEY: 1\n"));
+    assert_eq!(check, words(CheckKind::keys()), "a check's keys are the checks");
 }
 
 #[test]
