@@ -31,12 +31,10 @@ impl Runner<'_> {
                 let rule = Rule::new(id, Matcher::Grudge(grudge), RuleAction::Drop { probability: 1.0, count: None });
                 Applied { kind: FaultKind::Partition, rule, targets }
             }
-            Action::Drop { id, flow, probability, count } => self.flow_fault(
-                id,
-                FaultKind::Drop,
-                flow,
-                RuleAction::Drop { probability: *probability, count: *count },
-            ),
+            Action::Drop { id, flow, probability, count } => {
+                let action = RuleAction::Drop { probability: *probability, count: *count };
+                self.flow_fault(id, FaultKind::Drop, flow, action)
+            }
             Action::Stall { id, flow } => self.flow_fault(id, FaultKind::Stall, flow, RuleAction::Hold),
             Action::Delay { id, flow, by, jitter } => {
                 self.flow_fault(id, FaultKind::Delay, flow, RuleAction::Delay { fixed: *by, jitter: *jitter })
