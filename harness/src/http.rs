@@ -20,17 +20,39 @@ pub struct Target {
     pub path: String,
 }
 
+/// Why a URL cannot be requested.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum UrlError {
+    /// It does not start with `http://`.
+    Scheme,
+    /// The text after the last `:` of the authority is not a port number.
+    Port(String),
+    /// The host is neither an IPv4 address nor `localhost`: the client
+    /// resolves no names.
+    Host(String),
+}
+
 /// Parses `http://IPV4[:PORT][/PATH]` (or `localhost`).
 pub fn parse_url(url: &str) -> Result<Target, String> {
-    let rest = url.strip_prefix("http://").ok_or_else(|| format!("URL `{url}` must start with http://"))?;
+    parse_target(url).map_err(|e| match e {
+        UrlError::Scheme => format!("URL `{url}` must start with http://"),
+        UrlError::Port(_) => format!("bad port in URL `{url}`"),
+        UrlError::Host(_) => format!("URL `{url}` needs an IPv4 address or localhost"),
+    })
+}
+
+/// [`parse_url`] with the reason it refuses a URL; suite validation uses
+/// it to accept exactly the URLs the client can send.
+pub fn parse_target(url: &str) -> Result<Target, UrlError> {
+    let rest = url.strip_prefix("http://").ok_or(UrlError::Scheme)?;
     let (authority, path) = rest.split_at(rest.find('/').unwrap_or(rest.len()));
     let (host, port) = match authority.rsplit_once(':') {
-        Some((h, p)) => (h, p.parse::<u16>().map_err(|_| format!("bad port in URL `{url}`"))?),
+        Some((h, p)) => (h, p.parse::<u16>().map_err(|_| UrlError::Port(p.to_string()))?),
         None => (authority, 80),
     };
     let ip = match host {
         "localhost" => Ipv4Addr::LOCALHOST,
-        h => h.parse().map_err(|_| format!("URL `{url}` needs an IPv4 address or localhost"))?,
+        h => h.parse().map_err(|_| UrlError::Host(h.to_string()))?,
     };
     let path = if path.is_empty() { "/".to_string() } else { path.to_string() };
     Ok(Target { addr: SocketAddrV4::new(ip, port), path })
@@ -100,6 +122,8 @@ mod tests {
         assert_eq!(parse_url("http://localhost").unwrap().path, "/");
         assert!(parse_url("https://x/").is_err());
         assert!(parse_url("http://example.com/").is_err());
+        assert_eq!(parse_target("http://example.com:80/"), Err(UrlError::Host("example.com".into())));
+        assert_eq!(parse_target("http://127.0.0.1:http/"), Err(UrlError::Port("http".into())));
     }
 
     #[test]

@@ -143,3 +143,28 @@ fn names_that_would_escape_the_run_folder_are_refused_at_check() {
         }
     }
 }
+
+#[test]
+fn urls_whose_host_is_not_an_address_are_refused_at_check() {
+    let dir = tempfile::tempdir().unwrap();
+    let probe =
+        |url: &str| format!("programs:\n  p:\n    command: [x]\n    probe: {{ http: \"{url}\" }}\nnodes:\n  a: p\n");
+    let step = |url: &str| {
+        format!("programs:\n  p:\n    command: [x]\nnodes:\n  a: p\nsteps:\n  - http: \"{url}\"\n    on: a\n")
+    };
+    let cases = [
+        (probe("http://example.com/status"), "urls.yaml:4:20", "host `example.com`"),
+        (probe("http://{name}:7946/status"), "urls.yaml:4:20", "host `a`"),
+        (step("http://example.com/"), "urls.yaml:7:11", "host `example.com`"),
+        (step("http://db.local:8080/x"), "urls.yaml:7:11", "host `db.local`"),
+    ];
+    for (text, at, message) in cases {
+        let suite = dir.path().join("urls.yaml");
+        std::fs::write(&suite, &text).unwrap();
+        let out = Command::cargo_bin("quiesce").unwrap().arg("check").arg(&suite).output().unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{text}: {stderr}");
+        assert!(stderr.contains(at) && stderr.contains(message), "{text}: wants {message} at {at}: {stderr}");
+        assert!(stderr.contains("`{addr}`, `{addr:NODE}` or a literal address"), "{stderr}");
+    }
+}

@@ -7,9 +7,10 @@ use std::time::Duration;
 
 use quiesce::suite::plan::{
     Action, AwaitCondition, BreakAction, Check, ChurnFrom, Expect, FlowSpec, Heal, Links, PartitionShape, Piece, Probe,
-    Proto, TargetSpec, Targets, Template,
+    TargetSpec, Targets, Template,
 };
 use quiesce::suite::{self, SuiteError};
+use quiesce_faults::Proto;
 
 /// Seven lines: one program, nodes s1..s3. `steps:` is line 8, so the first
 /// step is on line 9.
@@ -264,6 +265,36 @@ fn cases() -> Vec<(&'static str, String, Vec<&'static str>)> {
         ("https URL", with_steps("  - http: https://x/\n    on: s1\n"), vec!["x.yaml:9:11", "the URL must start with `http://`"]),
         ("http status", with_steps("  - http: http://x/\n    on: s1\n    expect: 700\n"), vec!["x.yaml:11:13", "status 700 is not in 100..=599"]),
         ("http bad template", with_steps("  - http: \"http://{adr}/\"\n    on: s1\n"), vec!["x.yaml:9:11", "unknown placeholder `{adr}`"]),
+        (
+            "http step with a host name",
+            with_steps("  - http: http://example.com/x\n    on: s1\n"),
+            vec!["x.yaml:9:11", "the URL's host `example.com` is not an IPv4 address", "use `{addr}`", "`{addr:NODE}` or a literal address"],
+        ),
+        (
+            "http step whose host renders to a node name",
+            with_steps("  - http: \"http://{name}:7946/x\"\n    on: [s1, s2]\n"),
+            vec!["x.yaml:9:11", "the URL's host `s1` is not an IPv4 address (it renders as `http://s1:7946/x` for node `s1`)"],
+        ),
+        (
+            "http step whose host renders to a variant's host name",
+            format!("{HEAD}variants:\n  a: {{ host: 10.0.0.1 }}\n  b: {{ host: db.local }}\nsteps:\n  - http: \"http://{{variant.host}}/\"\n    on: all\n"),
+            vec!["x.yaml:12:11", "the URL's host `db.local` is not an IPv4 address (it renders as `http://db.local/` for node `s1` in variant `b`)"],
+        ),
+        (
+            "http step with a bad port",
+            with_steps("  - http: \"http://{addr}:http/x\"\n    on: s1\n"),
+            vec!["x.yaml:9:11", "the URL's port `http` is not a port number (it renders as `http://10.77.0.1:http/x` for node `s1`)"],
+        ),
+        (
+            "probe URL with a host name",
+            "programs:\n  p:\n    command: [x]\n    probe: { http: \"http://example.com:80/status\" }\nnodes: {a: p}\n".into(),
+            vec!["x.yaml:4:20", "the URL's host `example.com` is not an IPv4 address", "use `{addr}`", "`{addr:NODE}` or a literal address"],
+        ),
+        (
+            "probe URL without http://",
+            "programs:\n  p:\n    command: [x]\n    probe: { http: \"https://127.0.0.1/status\" }\nnodes: {a: p}\n".into(),
+            vec!["x.yaml:4:20", "the URL must start with `http://`", "only plain `http://` is supported"],
+        ),
         ("drop count", with_steps("  - drop: {}\n    count: 0\n"), vec!["x.yaml:10:12", "count 0 is not at least 1"]),
         ("count on a stall", with_steps("  - stall: {}\n    count: 3\n"), vec!["x.yaml:10:5", "`count` only goes with `drop`, not `stall`"]),
         ("gap on a delay", with_steps("  - delay: {}\n    by: 5ms\n    gap: 5ms\n"), vec!["x.yaml:11:5", "`gap` only goes with `reorder`, not `delay`"]),
@@ -646,6 +677,12 @@ fn overlapping_groups_and_others_are_accepted() {
     assert_eq!(shape(1), PartitionShape::Groups(vec![nodes(&[0]), Targets::Spec(TargetSpec::Others)]));
     assert_eq!(shape(2), PartitionShape::OneWay { from: nodes(&[0]), to: nodes(&[1, 2]) });
     assert_eq!(plan.steps[3].action, Action::Pause(Targets::Spec(TargetSpec::Others)));
+}
+
+#[test]
+fn urls_with_an_address_or_localhost_as_host_are_accepted() {
+    let source = "programs:\n  p:\n    command: [x]\n    probe: { http: \"http://{addr}:7946/status\" }\nnodes:\n  a: p\n  b: p\nvariants:\n  v: { ip: 127.0.0.1 }\nsteps:\n  - http: \"http://{addr:b}:80/x\"\n    on: a\n  - http: http://127.0.0.1/x\n    on: all\n  - http: http://localhost:8080\n    on: one\n  - http: \"http://{variant.ip}:1/\"\n    on: b\n  - http: \"http://{peers}/\"\n    on: a\n";
+    suite::load_str(source, Path::new("x.yaml")).unwrap_or_else(|e| panic!("{e}"));
 }
 
 #[test]

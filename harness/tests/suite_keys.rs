@@ -12,12 +12,16 @@
 //!   `suites/` starts with the `yaml-language-server` line and loads.
 //! - Suites the loader accepts (one using every key) validate against the
 //!   schema; some it rejects are rejected by the schema too.
+//! - The loader's step and check keys, and the docs' tables of actions (with
+//!   their modifiers), checks and target words, are exactly the words of
+//!   `quiesce::suite::vocabulary`.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
 use serde_json::Value;
 
+use quiesce::suite::vocabulary::{self, ActionKind, CheckKind, FaultKind, Modifier};
 use quiesce::suite::{self, schema};
 
 /// The workspace root.
@@ -97,10 +101,10 @@ fn places() -> Vec<(String, String)> {
     for action in ["await", "partition", "breakpoint", "continue", "disarm"] {
         out.push((format!("steps[].{action}"), step(&format!("{action}: {{ KEY: 1 }}"))));
     }
-    for flow in ["drop", "stall", "delay", "duplicate", "reorder", "rate", "reject"] {
+    for flow in FaultKind::ALL.iter().filter(|f| **f != FaultKind::Partition) {
         out.push((format!("steps[].{flow}"), step(&format!("{flow}: {{ KEY: 1 }}"))));
     }
-    for kind in ["converged", "live", "churn"] {
+    for kind in CheckKind::keys() {
         out.push((format!("checks[].{kind}"), check(&format!("{kind}: {{ KEY: 1 }}"))));
     }
     out
@@ -237,6 +241,68 @@ fn undocumented(docs: &str, key: &str, place: &str, problems: &mut Vec<String>) 
     if !docs.contains(&format!("`{key}`")) && !problems.iter().any(|p| p.starts_with(&head)) {
         problems.push(format!("{head} (it is a key at `{place}`)"));
     }
+}
+
+/// The rows of the docs' table whose header starts with `| {first} |`:
+/// each row's cells, trimmed.
+fn table(docs: &str, first: &str) -> Vec<Vec<String>> {
+    let header = format!("| {first} |");
+    let mut lines = docs.lines().skip_while(|l| !l.starts_with(&header));
+    assert!(lines.next().is_some(), "docs/suite-format.md has no table starting `{header}`");
+    let rows = lines.skip(1).take_while(|l| l.starts_with('|'));
+    rows.map(|l| l.trim_matches('|').split(" | ").map(|c| c.trim().to_string()).collect()).collect()
+}
+
+/// The words in backticks outside parentheses: `` `a` (`x`), `b` `` is a, b.
+fn top_level_words(cell: &str) -> BTreeSet<String> {
+    let (mut depth, mut word, mut inside, mut out) = (0, String::new(), false, BTreeSet::new());
+    for c in cell.chars() {
+        match c {
+            '(' if !inside => depth += 1,
+            ')' if !inside => depth -= 1,
+            '`' if inside => {
+                if depth == 0 {
+                    out.insert(std::mem::take(&mut word));
+                }
+                word.clear();
+                inside = false;
+            }
+            '`' => inside = true,
+            c if inside => word.push(c),
+            _ => {}
+        }
+    }
+    out
+}
+
+fn words(keys: impl Iterator<Item = &'static str>) -> BTreeSet<String> {
+    keys.map(str::to_string).collect()
+}
+
+#[test]
+fn the_loader_takes_the_vocabulary_s_keys() {
+    let step = loader_keys("steps[]", &format!("{HEAD}steps:\n  - KEY: 1\n"));
+    let vocabulary = words(ActionKind::keys().chain(Modifier::keys()));
+    assert_eq!(step, vocabulary, "a step's keys are the actions and the modifiers");
+    let check = loader_keys("checks[]", &format!("{HEAD}checks:\n  - KEY: 1\n"));
+    assert_eq!(check, words(CheckKind::keys()), "a check's keys are the checks");
+}
+
+#[test]
+fn the_docs_tables_list_the_vocabulary() {
+    let docs = docs();
+    let actions = table(&docs, "action");
+    let documented: BTreeSet<String> = actions.iter().flat_map(|row| top_level_words(&row[0])).collect();
+    assert_eq!(documented, words(ActionKind::keys()), "the actions table");
+    for action in ActionKind::ALL {
+        let row = actions.iter().find(|row| row[0] == format!("`{action}`")).expect("a row per action");
+        let modifiers = words(action.modifiers().iter().map(|m| m.key()));
+        assert_eq!(top_level_words(&row[2]), modifiers, "the modifiers of `{action}` in the actions table");
+    }
+    let checks: BTreeSet<String> = table(&docs, "check").iter().flat_map(|row| top_level_words(&row[0])).collect();
+    assert_eq!(checks, words(CheckKind::keys()), "the checks table");
+    let targets: BTreeSet<String> = table(&docs, "word").iter().flat_map(|row| top_level_words(&row[0])).collect();
+    assert_eq!(targets, words(vocabulary::spec_words().into_iter()), "the target words table");
 }
 
 #[test]
@@ -481,7 +547,7 @@ fn durations_rates_signals_and_methods_the_loader_reads_are_valid() {
         step("kill: a\n    signal: sigusr2"),
         step("kill: [a]\n    signal: Term"),
         step("signal: all\n    name: HUP"),
-        step("http: http://x/\n    on: a\n    method: Patch"),
+        step("http: http://127.0.0.1/\n    on: a\n    method: Patch"),
         step("pause: [majority]"),
         step("heal: [all]"),
     ];

@@ -1,6 +1,7 @@
 //! Steps as short lines for people: `partition [s1, s2] | [s3, s4, s5]`.
 
 use crate::suite::plan::{Action, AwaitCondition, FlowSpec, Heal, PartitionShape, TargetSpec, Targets, Template};
+use crate::suite::vocabulary::proto_key;
 
 /// Describes `action` with node names (targets chosen at run time are shown
 /// by their spec word; the choice itself is in the step's result).
@@ -103,7 +104,7 @@ fn flow_text(flow: &FlowSpec, names: &[String]) -> String {
     let side = |t: &Option<Targets>| t.as_ref().map_or("any".to_string(), |t| targets_text(t, names));
     let mut text = format!("{} -> {}", side(&flow.from), side(&flow.to));
     if let Some(p) = flow.proto {
-        text.push_str(&format!(" {}", format!("{p:?}").to_lowercase()));
+        text.push_str(&format!(" {}", proto_key(p)));
     }
     if let Some(port) = flow.port {
         text.push_str(&format!(" port {port}"));

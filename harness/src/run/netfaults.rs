@@ -2,51 +2,64 @@
 
 use std::collections::BTreeMap;
 
-use quiesce_faults::{grudge, Action as RuleAction, Flow, Grudge, Matcher, NodeSet, Proto as FlowProto, Rule};
+use quiesce_faults::{grudge, Action as RuleAction, Flow, Grudge, Matcher, NodeSet, Rule};
 use serde_json::json;
 
 use super::steps::StepError;
 use super::Runner;
 use crate::events::RunEvent;
-use crate::suite::plan::{Action, FlowSpec, Heal, NodeId, PartitionShape, Proto};
+use crate::suite::plan::{Action, FlowSpec, Heal, NodeId, PartitionShape};
+use crate::suite::vocabulary::{proto_key, FaultKind};
 
 /// The kind of each active fault, by id.
-pub(crate) type ActiveFaults = BTreeMap<String, &'static str>;
+pub(crate) type ActiveFaults = BTreeMap<String, FaultKind>;
+
+/// A network fault made concrete: its switch rule, with its kind and the
+/// nodes it was resolved to (for the event).
+struct Applied {
+    kind: FaultKind,
+    rule: Rule,
+    targets: serde_json::Value,
+}
 
 impl Runner<'_, '_> {
     /// Applies a network fault step.
     pub(crate) fn network_fault(&mut self, action: &Action) -> Result<String, StepError> {
-        let (id, kind, matcher, targets, rule_action) = match action {
+        let applied = match action {
             Action::Partition { id, shape } => {
                 let (grudge, targets) = self.grudge(shape);
-                let drop = RuleAction::Drop { probability: 1.0, count: None };
-                (id, "partition", Matcher::Grudge(grudge), targets, drop)
+                let rule = Rule::new(id, Matcher::Grudge(grudge), RuleAction::Drop { probability: 1.0, count: None });
+                Applied { kind: FaultKind::Partition, rule, targets }
             }
             Action::Drop { id, flow, probability, count } => {
-                self.flow_fault(id, "drop", flow, RuleAction::Drop { probability: *probability, count: *count })
+                let action = RuleAction::Drop { probability: *probability, count: *count };
+                self.flow_fault(id, FaultKind::Drop, flow, action)
             }
-            Action::Stall { id, flow } => self.flow_fault(id, "stall", flow, RuleAction::Hold),
+            Action::Stall { id, flow } => self.flow_fault(id, FaultKind::Stall, flow, RuleAction::Hold),
             Action::Delay { id, flow, by, jitter } => {
-                self.flow_fault(id, "delay", flow, RuleAction::Delay { fixed: *by, jitter: *jitter })
+                self.flow_fault(id, FaultKind::Delay, flow, RuleAction::Delay { fixed: *by, jitter: *jitter })
             }
             Action::Duplicate { id, flow, probability } => {
-                self.flow_fault(id, "duplicate", flow, RuleAction::Duplicate { probability: *probability })
+                let action = RuleAction::Duplicate { probability: *probability };
+                self.flow_fault(id, FaultKind::Duplicate, flow, action)
             }
             Action::Reorder { id, flow, probability, gap } => {
-                self.flow_fault(id, "reorder", flow, RuleAction::Reorder { probability: *probability, gap: *gap })
+                let action = RuleAction::Reorder { probability: *probability, gap: *gap };
+                self.flow_fault(id, FaultKind::Reorder, flow, action)
             }
             Action::Rate { id, flow, bits_per_second, queue } => {
                 let action = RuleAction::Rate { bits_per_second: *bits_per_second, queue: *queue };
-                self.flow_fault(id, "rate", flow, action)
+                self.flow_fault(id, FaultKind::Rate, flow, action)
             }
-            Action::Reject { id, flow } => self.flow_fault(id, "reject", flow, RuleAction::Reject),
+            Action::Reject { id, flow } => self.flow_fault(id, FaultKind::Reject, flow, RuleAction::Reject),
             other => return Err(StepError::Internal(format!("not a network fault: {other:?}"))),
         };
-        let rule = Rule { id: id.clone(), matcher, action: rule_action };
+        let Applied { kind, rule, targets } = applied;
+        let id = rule.id.clone();
         self.cluster.switch.add_rule(rule).map_err(StepError::Internal)?;
         self.active.insert(id.clone(), kind);
         let detail = format!("{kind} `{id}` on {targets}");
-        self.log.record(RunEvent::FaultApplied { id: id.clone(), fault: kind.to_string(), targets });
+        self.log.record(RunEvent::FaultApplied { id, fault: kind.key().to_string(), targets });
         Ok(detail)
     }
 
@@ -76,30 +89,24 @@ impl Runner<'_, '_> {
         }
     }
 
-    fn flow_fault<'a>(
-        &mut self,
-        id: &'a String,
-        kind: &'static str,
-        spec: &FlowSpec,
-        action: RuleAction,
-    ) -> (&'a String, &'static str, Matcher, serde_json::Value, RuleAction) {
+    fn flow_fault(&mut self, id: &str, kind: FaultKind, spec: &FlowSpec, action: RuleAction) -> Applied {
         let from = spec.from.as_ref().map(|t| self.targets(t, &[]));
         let to = spec.to.as_ref().map(|t| self.targets(t, from.as_deref().unwrap_or(&[])));
         let set = |ns: &Option<Vec<NodeId>>| ns.as_ref().map(|ns| ns.iter().map(|&n| n as u16).collect::<NodeSet>());
-        let flow = Flow { from: set(&from), to: set(&to), proto: spec.proto.map(proto), port: spec.port };
+        let flow = Flow { from: set(&from), to: set(&to), proto: spec.proto, port: spec.port };
         let targets = json!({
             "from": from.as_ref().map(|f| self.names_of(f)),
             "to": to.as_ref().map(|t| self.names_of(t)),
-            "proto": spec.proto.map(|p| format!("{p:?}").to_lowercase()),
+            "proto": spec.proto.map(proto_key),
             "port": spec.port,
         });
-        (id, kind, Matcher::Flow(flow), targets, action)
+        Applied { kind, rule: Rule::new(id, Matcher::Flow(flow), action), targets }
     }
 
     /// Removes the faults `heal` names whose kind passes `which`.
     pub(crate) fn heal(&mut self, heal: &Heal, which: impl Fn(&str) -> bool) -> String {
         let ids: Vec<String> = match heal {
-            Heal::All => self.active.iter().filter(|(_, k)| which(k)).map(|(id, _)| id.clone()).collect(),
+            Heal::All => self.active.iter().filter(|(_, k)| which(k.key())).map(|(id, _)| id.clone()).collect(),
             Heal::Ids(ids) => ids.iter().filter(|id| self.active.contains_key(*id)).cloned().collect(),
         };
         for id in &ids {
@@ -110,13 +117,5 @@ impl Runner<'_, '_> {
         let detail = if ids.is_empty() { "nothing to heal".to_string() } else { ids.join(", ") };
         self.log.record(RunEvent::FaultHealed { ids });
         detail
-    }
-}
-
-fn proto(p: Proto) -> FlowProto {
-    match p {
-        Proto::Tcp => FlowProto::Tcp,
-        Proto::Udp => FlowProto::Udp,
-        Proto::Icmp => FlowProto::Icmp,
     }
 }

@@ -9,23 +9,10 @@ use std::time::Duration;
 use super::duration;
 use super::error::{did_you_mean, nearest};
 use super::locate::{Locator, Path};
-use super::plan::{NodeId, Piece, TargetSpec, Targets, Template};
+use super::plan::{NodeId, Piece, Targets, Template};
 use super::raw::Names;
 use super::template::{self, Part};
-
-/// The words that choose nodes at run time, and what they mean.
-pub const SPEC_WORDS: [(&str, TargetSpec); 5] = [
-    ("one", TargetSpec::One),
-    ("minority", TargetSpec::Minority),
-    ("majority", TargetSpec::Majority),
-    ("all", TargetSpec::All),
-    ("others", TargetSpec::Others),
-];
-
-/// The spec word `word`, if it is one.
-pub fn spec_word(word: &str) -> Option<TargetSpec> {
-    SPEC_WORDS.iter().find(|(w, _)| *w == word).map(|(_, s)| *s)
-}
+use super::vocabulary::{spec_word, spec_words};
 
 /// The first place each `{variant.KEY}` is used.
 pub type VariantUses = Vec<(String, Path)>;
@@ -114,8 +101,7 @@ impl NodeIndex {
                 Some(&id) if ids.contains(&id) => cx.at(&at, format!("`{name}` is listed twice"), None),
                 Some(&id) => ids.push(id),
                 None => {
-                    let words = SPEC_WORDS.iter().map(|(w, _)| *w);
-                    let near = nearest(name, self.names.iter().map(String::as_str).chain(words));
+                    let near = nearest(name, self.names.iter().map(String::as_str).chain(spec_words()));
                     let help = near.map_or_else(|| self.choices(), |n| format!("did you mean `{n}`?"));
                     cx.at(&at, format!("unknown node `{name}`"), Some(help));
                 }
@@ -125,8 +111,7 @@ impl NodeIndex {
     }
 
     fn choices(&self) -> String {
-        let words: Vec<&str> = SPEC_WORDS.iter().map(|(w, _)| *w).collect();
-        format!("give node names ({}) or one of {}", quoted(&self.names), quoted(&words))
+        format!("give node names ({}) or one of {}", quoted(&self.names), quoted(&spec_words()))
     }
 }
 
@@ -141,14 +126,14 @@ pub struct Templates<'c, 'a, 'n> {
 }
 
 impl Templates<'_, '_, '_> {
-    /// One template at `path`.
+    /// One template at `path`; empty when it has a problem (reported).
     pub fn one(&mut self, text: &str, path: &Path) -> Template {
         let parts = template::parse(text).unwrap_or_else(|e| {
             self.cx.at(path, e.message, e.help);
             Vec::new()
         });
-        let pieces = parts.into_iter().filter_map(|part| self.piece(part, path)).collect();
-        Template(pieces)
+        let pieces: Vec<Option<Piece>> = parts.into_iter().map(|part| self.piece(part, path)).collect();
+        Template(pieces.into_iter().collect::<Option<Vec<Piece>>>().unwrap_or_default())
     }
 
     fn piece(&mut self, part: Part, path: &Path) -> Option<Piece> {
@@ -177,6 +162,15 @@ impl Templates<'_, '_, '_> {
 /// `a`, `b`, `c` for messages.
 pub fn quoted(names: &[impl AsRef<str>]) -> String {
     names.iter().map(|n| format!("`{}`", n.as_ref())).collect::<Vec<_>>().join(", ")
+}
+
+/// `` `a` ``, `` `a` or `b` ``, `` `a`, `b` or `c` ``.
+pub fn either(words: &[impl std::fmt::Display]) -> String {
+    let list: Vec<String> = words.iter().map(|o| format!("`{o}`")).collect();
+    match list.split_last() {
+        Some((last, rest)) if !rest.is_empty() => format!("{} or {last}", rest.join(", ")),
+        _ => list.join(""),
+    }
 }
 
 /// Whether `name` is a valid point name: `[A-Za-z0-9_.-]+`.

@@ -3,21 +3,22 @@
 
 use std::time::Duration;
 
-use super::checker::Checker;
+use super::checker::{either, Checker};
 use super::error::did_you_mean;
 use super::locate::Path;
 use super::plan::{Check, ChurnFrom};
 use super::raw::{RawCheck, RawChurn};
+use super::vocabulary::CheckKind;
 
 /// One item of `checks:`.
 pub fn check(cx: &mut Checker<'_>, raw: &RawCheck, path: &Path) -> Option<Check> {
     let map = &raw.0;
     let mut kinds = map.kinds();
-    kinds.sort_by_key(|k| cx.loc.key(&path.key(k)).map(|p| (p.line, p.column)));
+    kinds.sort_by_key(|k| cx.loc.key(&path.key(k.key())).map(|p| (p.line, p.column)));
     if let [first, rest @ ..] = kinds.as_slice() {
         for extra in rest {
             cx.at_key(
-                &path.key(extra),
+                &path.key(extra.key()),
                 format!("this check already has `{first}`; a check item has one key"),
                 Some(format!("put `{extra}` in its own list item")),
             );
@@ -39,7 +40,8 @@ pub fn check(cx: &mut Checker<'_>, raw: &RawCheck, path: &Path) -> Option<Check>
     if let Some(c) = &map.churn {
         return churn(cx, c, &path.key("churn"));
     }
-    cx.at(path, "a check needs `converged`, `live` or `churn`", None);
+    let kinds: Vec<&str> = CheckKind::keys().collect();
+    cx.at(path, format!("a check needs {}", either(&kinds)), None);
     None
 }
 
@@ -90,11 +92,12 @@ fn churn(cx: &mut Checker<'_>, raw: &RawChurn, path: &Path) -> Option<Check> {
 }
 
 fn after(cx: &mut Checker<'_>, raw: Option<&str>, path: &Path) -> ChurnFrom {
-    match raw {
-        None | Some("steps") => ChurnFrom::Steps,
-        Some("heal") => ChurnFrom::Heal,
-        Some(other) => {
-            let help = did_you_mean(other, ["steps", "heal"]).or_else(|| Some("expected `steps` or `heal`".into()));
+    match raw.map(|r| (r, ChurnFrom::from_key(r))) {
+        None => ChurnFrom::Steps,
+        Some((_, Some(from))) => from,
+        Some((other, None)) => {
+            let words: Vec<&str> = ChurnFrom::keys().collect();
+            let help = did_you_mean(other, ChurnFrom::keys()).or_else(|| Some(format!("expected {}", either(&words))));
             cx.at(path, format!("unknown start `{other}` for a churn window"), help);
             ChurnFrom::Steps
         }

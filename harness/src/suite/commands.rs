@@ -7,9 +7,8 @@ use super::error::did_you_mean;
 use super::plan::{Action, Targets};
 use super::raw_steps::RawStep;
 use super::steps::StepCx;
-
-/// The methods `http` may use.
-pub const METHODS: [&str; 6] = ["GET", "POST", "PUT", "DELETE", "PATCH", "HEAD"];
+use super::urls;
+use super::vocabulary::METHODS;
 
 impl StepCx<'_, '_> {
     /// `exec: [ARGV...]` with `on`, `wait`, `timeout`, `check`.
@@ -41,15 +40,10 @@ impl StepCx<'_, '_> {
     /// `http: URL` with `on`, `method`, `body`, `expect`, `timeout`.
     pub fn http(&mut self, url: &str, s: &RawStep) -> Action {
         let at = self.path.key("http");
-        if !url.starts_with("http://") {
-            let help = match url.starts_with("https://") {
-                true => "only plain `http://` is supported",
-                false => "write it like `http://{addr}:8080/path` or `http://127.0.0.1:8080/path`",
-            };
-            self.cx.at(&at, "the URL must start with `http://`", Some(help.into()));
-        }
+        urls::scheme(self.cx, url, &at);
         let url = self.templates().one(url, &at);
         let nodes = self.on(s, "http");
+        self.scope.urls.check(self.cx, &url, &self.scope.urls.senders(&nodes), &at);
         let method = match s.method.as_deref() {
             None => "GET".to_string(),
             Some(m) if METHODS.contains(&m.to_uppercase().as_str()) => m.to_uppercase(),

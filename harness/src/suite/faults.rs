@@ -4,16 +4,17 @@
 
 use std::time::Duration;
 
-use quiesce_faults::RATE_BACKLOG;
+use quiesce_faults::{Proto, RATE_BACKLOG};
 
-use super::checker::quoted;
+use super::checker::{either, quoted};
 use super::error::did_you_mean;
 use super::locate::Path;
-use super::plan::{Action, FlowSpec, Heal, PartitionShape, Proto};
+use super::plan::{Action, FlowSpec, Heal, PartitionShape};
 use super::rate;
 use super::raw::Names;
 use super::raw_steps::{RawFlow, RawPartition, RawStep};
 use super::steps::{Fault, StepCx};
+use super::vocabulary::{ActionKind, FaultKind, PROTOS};
 
 impl StepCx<'_, '_> {
     /// `partition: [GROUP, ...]` or `partition: {from, to}`.
@@ -44,7 +45,7 @@ impl StepCx<'_, '_> {
                 }
             }
         };
-        Action::Partition { id: self.define("partition", s.id.as_deref()), shape }
+        Action::Partition { id: self.define(FaultKind::Partition, s.id.as_deref()), shape }
     }
 
     fn required(&mut self, names: Option<&Names>, at: &Path, key: &str) -> Option<super::plan::Targets> {
@@ -57,26 +58,26 @@ impl StepCx<'_, '_> {
     }
 
     /// The flow faults.
-    pub fn network_fault(&mut self, kind: &'static str, raw: &RawFlow, s: &RawStep) -> Action {
-        let at = self.path.key(kind);
+    pub fn network_fault(&mut self, kind: FaultKind, raw: &RawFlow, s: &RawStep) -> Action {
+        let at = self.path.key(kind.key());
         let flow = self.flow(raw, &at);
         let action = match kind {
-            "drop" => Action::Drop {
+            FaultKind::Drop => Action::Drop {
                 id: String::new(),
                 flow,
                 probability: self.probability(s.probability, 1.0),
                 count: self.count(s.count),
             },
-            "stall" => Action::Stall { id: String::new(), flow },
-            "delay" => {
+            FaultKind::Stall => Action::Stall { id: String::new(), flow },
+            FaultKind::Delay => {
                 let by = self.by(s.by.as_deref());
                 let jitter = self.cx.duration(s.jitter.as_deref(), &self.path.key("jitter"), Duration::ZERO);
                 Action::Delay { id: String::new(), flow, by, jitter }
             }
-            "duplicate" => {
+            FaultKind::Duplicate => {
                 Action::Duplicate { id: String::new(), flow, probability: self.probability(s.probability, 1.0) }
             }
-            "reorder" => {
+            FaultKind::Reorder => {
                 let probability = self.probability(s.probability, 0.5);
                 let gap = self.cx.duration(s.gap.as_deref(), &self.path.key("gap"), Duration::from_millis(10));
                 if s.gap.is_some() && gap.is_zero() {
@@ -88,13 +89,13 @@ impl StepCx<'_, '_> {
                 }
                 Action::Reorder { id: String::new(), flow, probability, gap }
             }
-            "rate" => {
+            FaultKind::Rate => {
                 let bits_per_second = self.limit(s.limit.as_deref());
                 let queue = self.queue(s.queue.as_deref());
                 Action::Rate { id: String::new(), flow, bits_per_second, queue }
             }
-            "reject" => Action::Reject { id: String::new(), flow },
-            _ => unreachable!("network_fault is called with a flow action"),
+            FaultKind::Reject => Action::Reject { id: String::new(), flow },
+            FaultKind::Partition => unreachable!("network_fault is called with a flow fault"),
         };
         let id = self.define(kind, s.id.as_deref());
         with_id(action, id)
@@ -156,14 +157,12 @@ impl StepCx<'_, '_> {
     fn flow(&mut self, raw: &RawFlow, at: &Path) -> FlowSpec {
         let from = raw.from.as_ref().map(|n| self.targets(n, &at.key("from")));
         let to = raw.to.as_ref().map(|n| self.targets(n, &at.key("to")));
-        let proto = raw.proto.as_deref().and_then(|p| match p {
-            "tcp" => Some(Proto::Tcp),
-            "udp" => Some(Proto::Udp),
-            "icmp" => Some(Proto::Icmp),
-            other => {
-                let help = did_you_mean(other, ["tcp", "udp", "icmp"])
-                    .or_else(|| Some("expected `tcp`, `udp` or `icmp`".into()));
-                self.cx.at(&at.key("proto"), format!("unknown protocol `{other}`"), help);
+        let proto = raw.proto.as_deref().and_then(|p| match PROTOS.iter().find(|(k, _)| *k == p) {
+            Some((_, proto)) => Some(*proto),
+            None => {
+                let words = PROTOS.map(|(k, _)| k);
+                let help = did_you_mean(p, words).or_else(|| Some(format!("expected {}", either(&words))));
+                self.cx.at(&at.key("proto"), format!("unknown protocol `{p}`"), help);
                 None
             }
         });
@@ -181,7 +180,7 @@ impl StepCx<'_, '_> {
     }
 
     /// Registers the fault this step starts; returns its id.
-    fn define(&mut self, kind: &'static str, explicit: Option<&str>) -> String {
+    fn define(&mut self, kind: FaultKind, explicit: Option<&str>) -> String {
         let id = explicit.map_or_else(|| format!("{kind}-{}", self.number), str::to_string);
         let at = if explicit.is_some() { self.path.key("id") } else { self.path.clone() };
         if id.is_empty()
@@ -204,17 +203,17 @@ impl StepCx<'_, '_> {
     }
 
     /// `heal`/`release`: `all`, an id or a list of ids of earlier faults.
-    pub fn undo(&mut self, ids: &Names, verb: &str) -> Heal {
-        let at = self.path.key(verb);
+    pub fn undo(&mut self, ids: &Names, verb: ActionKind) -> Heal {
+        let at = self.path.key(verb.key());
         let items = ids.items();
         if items.iter().any(|(_, id)| *id == "all") {
             if items.len() > 1 {
                 self.cx.at(&at, "`all` cannot be listed with ids", None);
             }
             let line = self.line;
-            let releasing = verb == "release";
+            let releasing = verb == ActionKind::Release;
             let active = self.history.faults.iter_mut().map(|(_, f)| f);
-            for f in active.filter(|f| f.healed_at.is_none() && (!releasing || f.kind == "stall")) {
+            for f in active.filter(|f| f.healed_at.is_none() && (!releasing || f.kind == FaultKind::Stall)) {
                 f.healed_at = Some(line);
             }
             return Heal::All;
@@ -231,7 +230,7 @@ impl StepCx<'_, '_> {
         Heal::Ids(out)
     }
 
-    fn undo_one(&mut self, id: &str, verb: &str, path: &Path) {
+    fn undo_one(&mut self, id: &str, verb: ActionKind, path: &Path) {
         let line = self.line;
         let Some((_, fault)) = self.history.faults.iter_mut().find(|(k, _)| k == id) else {
             let known: Vec<&str> = self.history.faults.iter().map(|(k, _)| k.as_str()).collect();
@@ -242,7 +241,7 @@ impl StepCx<'_, '_> {
             self.cx.at(path, format!("`{id}` is not the id of a fault started by an earlier step"), help);
             return;
         };
-        if verb == "release" && fault.kind != "stall" {
+        if verb == ActionKind::Release && fault.kind != FaultKind::Stall {
             let (kind, line) = (fault.kind, fault.line);
             self.cx.at(
                 path,

@@ -1,17 +1,34 @@
 //! Suite files: loading, validation, and the validated [`plan::Plan`].
 //!
-//! Loading runs in stages: `raw` and `raw_steps` are a serde mirror of the
-//! YAML (shape errors, unknown keys, with serde's position); `validate`,
-//! `steps` (with `faults`, `points`, `commands`) and `checks` turn it into a
-//! [`plan::Plan`] (names, targets, durations, rates, templates, fault ids,
-//! breakpoints),
-//! collecting every problem with the path of the offending value; and
-//! [`locate`] maps each path back to a line and column for [`SuiteError`]'s
-//! rustc-style rendering (see [`error`]). Nothing but reading the file does
-//! I/O.
+//! Loading runs in stages, and the modules read in one direction, each
+//! importing only from the layers above it in this list:
 //!
-//! [`schema`] derives the JSON Schema of the format from the raw types,
-//! for editors (`quiesce schema`, committed at `docs/suite.schema.json`).
+//! 1. **Words and scalars.** [`vocabulary`] declares the language once: the
+//!    step actions, their modifiers and which goes with which, the fault and
+//!    check kinds, target words, protocols, methods. [`duration`], [`rate`]
+//!    and [`template`] parse scalars; [`locate`] maps paths in the YAML to
+//!    lines and columns, and [`error`] renders diagnostics rustc-style.
+//! 2. **Raw.** `shapes` holds the JSON Schema shapes of values kept as text
+//!    (from the vocabulary); `raw_values`, `raw_steps` and `raw` are a serde
+//!    mirror of the YAML (shape errors and unknown keys, with serde's
+//!    position). [`schema`] assembles the JSON Schema of the format from the
+//!    raw types, for editors (`quiesce schema`, committed at
+//!    `docs/suite.schema.json`).
+//! 3. **Plan.** [`plan`] is the validated suite the runtime consumes; it
+//!    reads only the vocabulary (whose small enums it uses as they are) and
+//!    the faults crate's types (`TargetSpec`, `Proto`).
+//! 4. **Validation.** `checker` (issues with the path of the offending
+//!    value, node and template resolution), then `checks` and `urls`, then
+//!    `steps` (with `faults`, `points`, `commands`), then `validate`, which
+//!    turns the raw suite into a [`plan::Plan`] (names, targets, durations,
+//!    rates, templates, URLs, fault ids, breakpoints), collecting every
+//!    problem. Where the runtime has a pure parser, validation calls it
+//!    rather than copying it: jq ([`crate::view`]), URLs ([`crate::http`],
+//!    rendered by [`crate::render`]).
+//!
+//! [`load`] runs them, and [`locate`] maps each issue's path back to a line
+//! and column for [`SuiteError`]'s rendering. Nothing but reading the file
+//! does I/O.
 
 mod checker;
 mod checks;
@@ -25,10 +42,14 @@ mod points;
 pub mod rate;
 mod raw;
 mod raw_steps;
+mod raw_values;
 pub mod schema;
+mod shapes;
 mod steps;
 pub mod template;
+mod urls;
 mod validate;
+pub mod vocabulary;
 
 use std::path::Path;
 

@@ -7,6 +7,8 @@ use std::net::Ipv4Addr;
 use std::path::PathBuf;
 use std::time::Duration;
 
+use quiesce_faults::Proto;
+
 /// Index of a node in [`Plan::nodes`] (also its offset in the subnet).
 pub type NodeId = usize;
 
@@ -133,14 +135,8 @@ pub struct Variant {
     pub values: BTreeMap<String, String>,
 }
 
-/// What a variant's checks are expected to do.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Expect {
-    /// The checks pass.
-    Pass,
-    /// The checks fail: a reproduction of a known bug.
-    Fail,
-}
+/// What a variant's checks are expected to do: `expect: pass` or `fail`.
+pub use super::vocabulary::Expect;
 
 /// One step, with the line it came from (for progress and errors).
 #[derive(Debug, Clone, PartialEq)]
@@ -358,14 +354,8 @@ pub enum PartitionShape {
     },
 }
 
-/// What an armed breakpoint does to a matching hit.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum BreakAction {
-    /// Hold the caller until `continue` or `disarm`.
-    Pause,
-    /// Tell the caller to drop this message, and go on.
-    Skip,
-}
+/// What an armed breakpoint does to a matching hit: `pause` or `skip`.
+pub use super::vocabulary::BreakAction;
 
 /// A condition `await` waits for.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -402,21 +392,10 @@ pub struct FlowSpec {
     pub from: Option<Targets>,
     /// Destination nodes.
     pub to: Option<Targets>,
-    /// Transport protocol.
+    /// Transport protocol: the faults crate's own.
     pub proto: Option<Proto>,
     /// Source or destination port.
     pub port: Option<u16>,
-}
-
-/// A transport protocol in a flow.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Proto {
-    /// `tcp`
-    Tcp,
-    /// `udp`
-    Udp,
-    /// `icmp`
-    Icmp,
 }
 
 /// A check evaluated after the steps.
@@ -461,12 +440,5 @@ pub enum Check {
     },
 }
 
-/// Where a churn window starts.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ChurnFrom {
-    /// `after: steps`: when the last step ended.
-    Steps,
-    /// `after: heal`: when the last `heal` (or `release`) step ended; the end
-    /// of the steps if there was none.
-    Heal,
-}
+/// Where a churn window starts: `after: steps` or `heal`.
+pub use super::vocabulary::ChurnFrom;

@@ -9,13 +9,14 @@
 
 use std::collections::BTreeMap;
 
-use super::checker::{quoted, valid_name, SPEC_WORDS};
+use super::checker::{quoted, valid_name};
 use super::error::did_you_mean;
 use super::locate::Path;
 use super::plan::{Action, AwaitCondition, BreakAction, TargetSpec, Targets};
 use super::raw::Names;
 use super::raw_steps::{RawAwaitMap, RawBreakpoint, RawPointRef};
 use super::steps::StepCx;
+use super::vocabulary::{ActionKind, SPEC_WORDS};
 
 impl StepCx<'_, '_> {
     /// `breakpoint: {nodes, point, match, action}`.
@@ -33,11 +34,11 @@ impl StepCx<'_, '_> {
             }
             matcher.insert(label.clone(), value.clone());
         }
-        let action = match raw.action.as_deref() {
-            None | Some("pause") => BreakAction::Pause,
-            Some("skip") => BreakAction::Skip,
-            Some(other) => {
-                let help = did_you_mean(other, ["pause", "skip"])
+        let action = match raw.action.as_deref().map(|a| (a, BreakAction::from_key(a))) {
+            None => BreakAction::Pause,
+            Some((_, Some(action))) => action,
+            Some((other, None)) => {
+                let help = did_you_mean(other, BreakAction::keys())
                     .or_else(|| Some("`pause` holds the caller until `continue`; `skip` drops the message".into()));
                 self.cx.at(&at.key("action"), format!("unknown breakpoint action `{other}`"), help);
                 BreakAction::Pause
@@ -47,16 +48,17 @@ impl StepCx<'_, '_> {
     }
 
     /// `continue: {nodes, point}` or `disarm: {nodes, point}`.
-    pub fn point_ref(&mut self, kind: &str, raw: &RawPointRef) -> Action {
-        let at = self.path.key(kind);
-        let nodes = self.nodes_of(raw.nodes.as_ref(), &at, kind);
-        let (point, declared) = self.point(raw.point.as_deref(), &nodes, &at, kind);
+    pub fn point_ref(&mut self, kind: ActionKind, raw: &RawPointRef) -> Action {
+        let verb = kind.key();
+        let at = self.path.key(verb);
+        let nodes = self.nodes_of(raw.nodes.as_ref(), &at, verb);
+        let (point, declared) = self.point(raw.point.as_deref(), &nodes, &at, verb);
         if declared {
-            self.check_armed(&point, &at.key("point"), kind);
+            self.check_armed(&point, &at.key("point"), verb);
         }
         let nodes = nodes.unwrap_or(Targets::Nodes(Vec::new()));
         match kind {
-            "continue" => Action::Continue { nodes, point },
+            ActionKind::Continue => Action::Continue { nodes, point },
             _ => Action::Disarm { nodes, point },
         }
     }

@@ -11,16 +11,16 @@ use std::fmt;
 use serde::de::{self, value::MapAccessDeserializer, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde::Deserialize;
 
-use super::raw::{present, Map, Names};
-use super::schema;
+use super::raw_values::{present, Map, Names};
+use super::shapes;
 
 /// One step: exactly one action key, plus that action's modifiers.
 #[derive(Debug, Default, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
-#[schemars(rename = "Step", transform = schema::step_rules)]
+#[schemars(rename = "Step", transform = shapes::step_rules)]
 pub struct RawStep {
     /// Waits, observing the nodes.
-    #[schemars(with = "Option<schema::Duration>")]
+    #[schemars(with = "Option<shapes::Duration>")]
     pub sleep: Option<String>,
     /// Waits until the condition holds: `converged`, `diverged`,
     /// `{ hit: POINT, nodes: TARGETS }` or `{ up: TARGETS }`; modifier
@@ -29,44 +29,44 @@ pub struct RawStep {
     pub await_: Option<RawAwait>,
     /// With `await`: the deadline (default `60s`); not holding by then fails
     /// the run.
-    #[schemars(with = "Option<schema::Duration>")]
+    #[schemars(with = "Option<shapes::Duration>")]
     pub within: Option<String>,
     /// SIGSTOP each node's process group.
-    #[schemars(with = "Option<schema::Targets>")]
+    #[schemars(with = "Option<shapes::Targets>")]
     pub pause: Option<Names>,
     /// SIGCONT each node's process group.
-    #[schemars(with = "Option<schema::Targets>")]
+    #[schemars(with = "Option<shapes::Targets>")]
     pub resume: Option<Names>,
     /// Signals the nodes (`signal`, default `KILL`) and reaps them.
-    #[schemars(with = "Option<schema::Targets>")]
+    #[schemars(with = "Option<shapes::Targets>")]
     pub kill: Option<Names>,
     /// Action: sends the signal `name` to the nodes and goes on. With `kill`:
     /// the signal's name (e.g. `TERM`).
-    #[schemars(with = "Option<schema::Targets>")]
+    #[schemars(with = "Option<shapes::Targets>")]
     pub signal: Option<Names>,
     /// With `signal`: the signal to send (required), any case, with or without
     /// `SIG`.
-    #[schemars(with = "Option<schema::Signal>")]
+    #[schemars(with = "Option<shapes::Signal>")]
     pub name: Option<String>,
     /// Starts stopped nodes: a new incarnation, same name and address.
-    #[schemars(with = "Option<schema::Targets>")]
+    #[schemars(with = "Option<shapes::Targets>")]
     pub start: Option<Names>,
     /// Stops (TERM, grace, KILL) then starts the nodes.
-    #[schemars(with = "Option<schema::Targets>")]
+    #[schemars(with = "Option<shapes::Targets>")]
     pub restart: Option<Names>,
     /// Groups `[[a, b], [c]]` (at least two; each a name, a list or a target
     /// word) that cannot reach each other, or a one-way cut `{ from, to }`;
     /// modifier `id`.
     pub partition: Option<RawPartition>,
     /// Ends network faults: `all`, an id, or a list of ids.
-    #[schemars(with = "Option<schema::FaultIds>")]
+    #[schemars(with = "Option<shapes::FaultIds>")]
     pub heal: Option<Names>,
     /// Drops the flow's packets; modifiers `probability`, `count`, `id`.
     #[serde(default, deserialize_with = "present")]
     pub drop: Option<RawFlow>,
     /// With `drop`, `duplicate` (default `1.0`) or `reorder` (default `0.5`):
     /// the share of packets affected.
-    #[schemars(with = "Option<schema::Probability>")]
+    #[schemars(with = "Option<shapes::Probability>")]
     pub probability: Option<f64>,
     /// With `drop`: how many packets to drop before letting the flow through
     /// (default unlimited).
@@ -78,17 +78,17 @@ pub struct RawStep {
     pub stall: Option<RawFlow>,
     /// Delivers a stall's held packets in order and ends it: `all`, a stall
     /// id, or a list of them.
-    #[schemars(with = "Option<schema::FaultIds>")]
+    #[schemars(with = "Option<shapes::FaultIds>")]
     pub release: Option<Names>,
     /// Delays the flow's packets by `by` plus a uniform random part of
     /// `jitter`; modifiers `by`, `jitter`, `id`.
     #[serde(default, deserialize_with = "present")]
     pub delay: Option<RawFlow>,
     /// With `delay`: the delay (required).
-    #[schemars(with = "Option<schema::Duration>")]
+    #[schemars(with = "Option<shapes::Duration>")]
     pub by: Option<String>,
     /// With `delay`: the random extra delay (default `0s`).
-    #[schemars(with = "Option<schema::Duration>")]
+    #[schemars(with = "Option<shapes::Duration>")]
     pub jitter: Option<String>,
     /// Delivers that share of the flow's packets twice; modifiers
     /// `probability`, `id`.
@@ -99,18 +99,18 @@ pub struct RawStep {
     #[serde(default, deserialize_with = "present")]
     pub reorder: Option<RawFlow>,
     /// With `reorder`: how long packets are held back (default `10ms`).
-    #[schemars(with = "Option<schema::Duration>")]
+    #[schemars(with = "Option<shapes::Duration>")]
     pub gap: Option<String>,
     /// Paces the flow to `limit` bits per second; modifiers `limit`,
     /// `queue`, `id`.
     #[serde(default, deserialize_with = "present")]
     pub rate: Option<RawFlow>,
     /// With `rate`: the rate (required), e.g. `1mbit`.
-    #[schemars(with = "Option<schema::Rate>")]
+    #[schemars(with = "Option<shapes::Rate>")]
     pub limit: Option<String>,
     /// With `rate`: the longest a packet waits in the queue before it is
     /// dropped instead (default `5s`).
-    #[schemars(with = "Option<schema::Duration>")]
+    #[schemars(with = "Option<shapes::Duration>")]
     pub queue: Option<String>,
     /// Answers the flow's TCP packets with RST (other protocols are dropped);
     /// modifier `id`.
@@ -118,7 +118,7 @@ pub struct RawStep {
     pub reject: Option<RawFlow>,
     /// With a network fault: its id for `heal` and `release` (default: the
     /// action and the step's number, e.g. `partition-2`).
-    #[schemars(with = "Option<schema::FaultId>")]
+    #[schemars(with = "Option<shapes::FaultId>")]
     pub id: Option<String>,
     /// Arms a code point in instrumented peers.
     pub breakpoint: Option<RawBreakpoint>,
@@ -129,26 +129,26 @@ pub struct RawStep {
     pub disarm: Option<RawPointRef>,
     /// Runs the command (argv templates) inside each node's namespace;
     /// modifiers `on` (required), `wait`, `timeout`, `check`.
-    #[schemars(with = "Option<schema::Argv>")]
+    #[schemars(with = "Option<shapes::Argv>")]
     pub exec: Option<Vec<String>>,
     /// Sends an HTTP request from inside each node's namespace; modifiers `on`
     /// (required), `method`, `body`, `expect`, `timeout`.
-    #[schemars(with = "Option<schema::HttpUrl>")]
+    #[schemars(with = "Option<shapes::HttpUrl>")]
     pub http: Option<String>,
     /// With `exec` or `http`: the nodes to run it on (required).
-    #[schemars(with = "Option<schema::Targets>")]
+    #[schemars(with = "Option<shapes::Targets>")]
     pub on: Option<Names>,
     /// With `exec`: wait for the command (default `true`); `false` starts it
     /// and goes on.
     pub wait: Option<bool>,
     /// With `exec` (default `60s`) or `http` (default `10s`): running out
     /// fails the run.
-    #[schemars(with = "Option<schema::Duration>")]
+    #[schemars(with = "Option<shapes::Duration>")]
     pub timeout: Option<String>,
     /// With `exec`: a non-zero exit fails the run (default `true`).
     pub check: Option<bool>,
     /// With `http`: the method (default `GET`), any case.
-    #[schemars(with = "Option<schema::Method>")]
+    #[schemars(with = "Option<shapes::Method>")]
     pub method: Option<String>,
     /// With `http`: the request body, a template (default none).
     pub body: Option<String>,
@@ -167,13 +167,13 @@ pub struct RawStep {
 )]
 pub struct RawFlow {
     /// Source nodes.
-    #[schemars(with = "Option<schema::Targets>")]
+    #[schemars(with = "Option<shapes::Targets>")]
     pub from: Option<Names>,
     /// Destination nodes.
-    #[schemars(with = "Option<schema::Targets>")]
+    #[schemars(with = "Option<shapes::Targets>")]
     pub to: Option<Names>,
     /// `tcp`, `udp` or `icmp`.
-    #[schemars(with = "Option<schema::Proto>")]
+    #[schemars(with = "Option<shapes::Proto>")]
     pub proto: Option<String>,
     /// Matches the source or the destination port (not with `icmp`).
     #[schemars(extend("minimum" = 1, "maximum" = 65535))]
@@ -186,19 +186,19 @@ pub struct RawFlow {
 #[schemars(rename = "Breakpoint", extend("required" = ["nodes", "point"]))]
 pub struct RawBreakpoint {
     /// Where to arm it (required).
-    #[schemars(with = "Option<schema::Targets>")]
+    #[schemars(with = "Option<shapes::Targets>")]
     pub nodes: Option<Names>,
     /// The point to arm (required).
-    #[schemars(with = "Option<schema::Point>")]
+    #[schemars(with = "Option<shapes::Point>")]
     pub point: Option<String>,
     /// Labels a hit must carry, with equal values (default: every hit
     /// matches).
     #[serde(rename = "match")]
-    #[schemars(with = "Option<schema::Labels>")]
+    #[schemars(with = "Option<shapes::Labels>")]
     pub matcher: Option<Map<String>>,
     /// `pause` (the default) holds the caller until `continue` or `disarm`;
     /// `skip` tells it to drop this message and go on.
-    #[schemars(with = "Option<schema::BreakAction>")]
+    #[schemars(with = "Option<shapes::BreakAction>")]
     pub action: Option<String>,
 }
 
@@ -208,10 +208,10 @@ pub struct RawBreakpoint {
 #[schemars(rename = "PointRef", extend("required" = ["nodes", "point"]))]
 pub struct RawPointRef {
     /// The nodes (required).
-    #[schemars(with = "Option<schema::Targets>")]
+    #[schemars(with = "Option<shapes::Targets>")]
     pub nodes: Option<Names>,
     /// The point (required); an earlier `breakpoint` step must arm it.
-    #[schemars(with = "Option<schema::Point>")]
+    #[schemars(with = "Option<shapes::Point>")]
     pub point: Option<String>,
 }
 
@@ -233,10 +233,10 @@ pub enum RawPartition {
 )]
 pub struct RawOneWay {
     /// The senders cut off (required).
-    #[schemars(with = "Option<schema::Targets>")]
+    #[schemars(with = "Option<shapes::Targets>")]
     pub from: Option<Names>,
     /// The receivers they cannot reach (required).
-    #[schemars(with = "Option<schema::Targets>")]
+    #[schemars(with = "Option<shapes::Targets>")]
     pub to: Option<Names>,
 }
 
@@ -290,13 +290,13 @@ pub enum RawAwait {
 pub struct RawAwaitMap {
     /// Holds when each of `nodes` has reported a hit of this point since it
     /// was last armed.
-    #[schemars(with = "Option<schema::Point>")]
+    #[schemars(with = "Option<shapes::Point>")]
     pub hit: Option<String>,
     /// With `hit`: the nodes (required).
-    #[schemars(with = "Option<schema::Targets>")]
+    #[schemars(with = "Option<shapes::Targets>")]
     pub nodes: Option<Names>,
     /// Holds when each of these nodes answers its probe.
-    #[schemars(with = "Option<schema::Targets>")]
+    #[schemars(with = "Option<shapes::Targets>")]
     pub up: Option<Names>,
 }
 

@@ -12,65 +12,14 @@ use std::time::Duration;
 
 use nix::sys::signal::Signal;
 
-use super::checker::{quoted, Checker, NodeIndex, Templates, VariantUses};
+use super::checker::{either, quoted, Checker, NodeIndex, Templates, VariantUses};
 use super::error::did_you_mean;
 use super::locate::Path;
 use super::plan::{Action, AwaitCondition, NodePlan, Program, Step, Targets};
 use super::raw::Names;
 use super::raw_steps::{RawAwait, RawBreakpoint, RawFlow, RawPartition, RawPointRef, RawStep};
-
-/// Every action key, in the order errors list them.
-pub const ACTIONS: [&str; 23] = [
-    "sleep",
-    "await",
-    "pause",
-    "resume",
-    "kill",
-    "signal",
-    "start",
-    "restart",
-    "partition",
-    "heal",
-    "drop",
-    "stall",
-    "release",
-    "delay",
-    "duplicate",
-    "reorder",
-    "rate",
-    "reject",
-    "breakpoint",
-    "continue",
-    "disarm",
-    "exec",
-    "http",
-];
-
-/// The actions that start a network fault (and take `id`).
-pub const FAULTS: [&str; 8] = ["partition", "drop", "stall", "delay", "duplicate", "reorder", "rate", "reject"];
-
-/// Modifier keys and the actions they go with. `signal` is also an action;
-/// it is a modifier only in a step with `kill`.
-pub const MODIFIERS: [(&str, &[&str]); 18] = [
-    ("within", &["await"]),
-    ("signal", &["kill"]),
-    ("name", &["signal"]),
-    ("probability", &["drop", "duplicate", "reorder"]),
-    ("count", &["drop"]),
-    ("by", &["delay"]),
-    ("jitter", &["delay"]),
-    ("gap", &["reorder"]),
-    ("limit", &["rate"]),
-    ("queue", &["rate"]),
-    ("id", &FAULTS),
-    ("on", &["exec", "http"]),
-    ("wait", &["exec"]),
-    ("timeout", &["exec", "http"]),
-    ("check", &["exec"]),
-    ("method", &["http"]),
-    ("body", &["http"]),
-    ("expect", &["http"]),
-];
+use super::urls::Urls;
+use super::vocabulary::{ActionKind, BareCondition, FaultKind, Modifier};
 
 /// A step's action key with its raw value.
 enum Raw<'a> {
@@ -79,70 +28,72 @@ enum Raw<'a> {
     Nodes(&'a Names),
     Partition(&'a RawPartition),
     Undo(&'a Names),
-    Flow(&'a RawFlow),
+    Flow(FaultKind, &'a RawFlow),
     Breakpoint(&'a RawBreakpoint),
     Point(&'a RawPointRef),
     Exec(&'a [String]),
     Http(&'a str),
 }
 
-fn actions(s: &RawStep) -> Vec<(&'static str, Raw<'_>)> {
+fn actions(s: &RawStep) -> Vec<(ActionKind, Raw<'_>)> {
+    use ActionKind as A;
     let signal = if s.kill.is_some() { &None } else { &s.signal };
     let nodes = [
-        ("pause", &s.pause),
-        ("resume", &s.resume),
-        ("kill", &s.kill),
-        ("signal", signal),
-        ("start", &s.start),
-        ("restart", &s.restart),
+        (A::Pause, &s.pause),
+        (A::Resume, &s.resume),
+        (A::Kill, &s.kill),
+        (A::Signal, signal),
+        (A::Start, &s.start),
+        (A::Restart, &s.restart),
     ];
     let flows = [
-        ("drop", &s.drop),
-        ("stall", &s.stall),
-        ("delay", &s.delay),
-        ("duplicate", &s.duplicate),
-        ("reorder", &s.reorder),
-        ("rate", &s.rate),
-        ("reject", &s.reject),
+        (FaultKind::Drop, &s.drop),
+        (FaultKind::Stall, &s.stall),
+        (FaultKind::Delay, &s.delay),
+        (FaultKind::Duplicate, &s.duplicate),
+        (FaultKind::Reorder, &s.reorder),
+        (FaultKind::Rate, &s.rate),
+        (FaultKind::Reject, &s.reject),
     ];
-    let points = [("continue", &s.continue_), ("disarm", &s.disarm)];
+    let points = [(A::Continue, &s.continue_), (A::Disarm, &s.disarm)];
     let mut out = Vec::new();
-    out.extend(s.sleep.as_deref().map(|v| ("sleep", Raw::Sleep(v))));
-    out.extend(s.await_.as_ref().map(|v| ("await", Raw::Await(v))));
+    out.extend(s.sleep.as_deref().map(|v| (A::Sleep, Raw::Sleep(v))));
+    out.extend(s.await_.as_ref().map(|v| (A::Await, Raw::Await(v))));
     out.extend(nodes.into_iter().filter_map(|(k, v)| Some((k, Raw::Nodes(v.as_ref()?)))));
-    out.extend(s.partition.as_ref().map(|v| ("partition", Raw::Partition(v))));
-    out.extend(s.heal.as_ref().map(|v| ("heal", Raw::Undo(v))));
-    out.extend(s.release.as_ref().map(|v| ("release", Raw::Undo(v))));
-    out.extend(flows.into_iter().filter_map(|(k, v)| Some((k, Raw::Flow(v.as_ref()?)))));
-    out.extend(s.breakpoint.as_ref().map(|v| ("breakpoint", Raw::Breakpoint(v))));
+    out.extend(s.partition.as_ref().map(|v| (A::Partition, Raw::Partition(v))));
+    out.extend(s.heal.as_ref().map(|v| (A::Heal, Raw::Undo(v))));
+    out.extend(s.release.as_ref().map(|v| (A::Release, Raw::Undo(v))));
+    out.extend(flows.into_iter().filter_map(|(k, v)| Some((k.action(), Raw::Flow(k, v.as_ref()?)))));
+    out.extend(s.breakpoint.as_ref().map(|v| (A::Breakpoint, Raw::Breakpoint(v))));
     out.extend(points.into_iter().filter_map(|(k, v)| Some((k, Raw::Point(v.as_ref()?)))));
-    out.extend(s.exec.as_deref().map(|v| ("exec", Raw::Exec(v))));
-    out.extend(s.http.as_deref().map(|v| ("http", Raw::Http(v))));
+    out.extend(s.exec.as_deref().map(|v| (A::Exec, Raw::Exec(v))));
+    out.extend(s.http.as_deref().map(|v| (A::Http, Raw::Http(v))));
     out
 }
 
-fn modifiers(s: &RawStep) -> Vec<&'static str> {
-    let present = [
-        s.within.is_some(),
-        s.signal.is_some() && s.kill.is_some(),
-        s.name.is_some(),
-        s.probability.is_some(),
-        s.count.is_some(),
-        s.by.is_some(),
-        s.jitter.is_some(),
-        s.gap.is_some(),
-        s.limit.is_some(),
-        s.queue.is_some(),
-        s.id.is_some(),
-        s.on.is_some(),
-        s.wait.is_some(),
-        s.timeout.is_some(),
-        s.check.is_some(),
-        s.method.is_some(),
-        s.body.is_some(),
-        s.expect.is_some(),
-    ];
-    MODIFIERS.iter().zip(present).filter(|(_, p)| *p).map(|((k, _), _)| *k).collect()
+/// The modifiers a step has, in [`Modifier::ALL`]'s order.
+fn modifiers(s: &RawStep) -> Vec<Modifier> {
+    let present = |m: &Modifier| match m {
+        Modifier::Within => s.within.is_some(),
+        Modifier::Signal => s.signal.is_some() && s.kill.is_some(),
+        Modifier::Name => s.name.is_some(),
+        Modifier::Probability => s.probability.is_some(),
+        Modifier::Count => s.count.is_some(),
+        Modifier::By => s.by.is_some(),
+        Modifier::Jitter => s.jitter.is_some(),
+        Modifier::Gap => s.gap.is_some(),
+        Modifier::Limit => s.limit.is_some(),
+        Modifier::Queue => s.queue.is_some(),
+        Modifier::Id => s.id.is_some(),
+        Modifier::On => s.on.is_some(),
+        Modifier::Wait => s.wait.is_some(),
+        Modifier::Timeout => s.timeout.is_some(),
+        Modifier::Check => s.check.is_some(),
+        Modifier::Method => s.method.is_some(),
+        Modifier::Body => s.body.is_some(),
+        Modifier::Expect => s.expect.is_some(),
+    };
+    Modifier::ALL.iter().copied().filter(present).collect()
 }
 
 /// What the steps are checked against.
@@ -153,12 +104,14 @@ pub struct Scope<'s> {
     pub plans: &'s [NodePlan],
     /// The validated programs, for their `points:`.
     pub programs: &'s BTreeMap<String, Program>,
+    /// What `http` URLs are rendered with, to check them.
+    pub urls: &'s Urls<'s>,
 }
 
 /// A fault started by a step.
 pub struct Fault {
-    /// Its action.
-    pub kind: &'static str,
+    /// Its kind.
+    pub kind: FaultKind,
     /// Its step's line.
     pub line: usize,
     /// The line of the step that undid it.
@@ -209,26 +162,27 @@ pub struct StepCx<'c, 'a> {
 
 impl<'a> StepCx<'_, 'a> {
     fn step(&mut self, s: &RawStep) -> Option<Action> {
+        use ActionKind as A;
         let (kind, raw) = self.one_action(s)?;
         self.check_modifiers(kind, s);
-        let at = self.path.key(kind);
+        let at = self.path.key(kind.key());
         Some(match (kind, raw) {
-            ("sleep", Raw::Sleep(d)) => Action::Sleep(self.cx.duration(Some(d), &at, Duration::ZERO)),
-            ("await", Raw::Await(c)) => self.await_(c, s),
-            ("pause", Raw::Nodes(n)) => Action::Pause(self.targets(n, &at)),
-            ("resume", Raw::Nodes(n)) => Action::Resume(self.targets(n, &at)),
-            ("kill", Raw::Nodes(n)) => Action::Kill { nodes: self.targets(n, &at), signal: self.kill_signal(s) },
-            ("signal", Raw::Nodes(n)) => Action::Signal { nodes: self.targets(n, &at), signal: self.signal(s) },
-            ("start", Raw::Nodes(n)) => Action::Start(self.targets(n, &at)),
-            ("restart", Raw::Nodes(n)) => Action::Restart(self.targets(n, &at)),
-            ("partition", Raw::Partition(p)) => self.partition(p, s),
-            ("heal", Raw::Undo(ids)) => Action::Heal(self.undo(ids, kind)),
-            ("release", Raw::Undo(ids)) => Action::Release(self.undo(ids, kind)),
-            (_, Raw::Flow(f)) => self.network_fault(kind, f, s),
-            ("breakpoint", Raw::Breakpoint(b)) => self.breakpoint(b),
+            (A::Sleep, Raw::Sleep(d)) => Action::Sleep(self.cx.duration(Some(d), &at, Duration::ZERO)),
+            (A::Await, Raw::Await(c)) => self.await_(c, s),
+            (A::Pause, Raw::Nodes(n)) => Action::Pause(self.targets(n, &at)),
+            (A::Resume, Raw::Nodes(n)) => Action::Resume(self.targets(n, &at)),
+            (A::Kill, Raw::Nodes(n)) => Action::Kill { nodes: self.targets(n, &at), signal: self.kill_signal(s) },
+            (A::Signal, Raw::Nodes(n)) => Action::Signal { nodes: self.targets(n, &at), signal: self.signal(s) },
+            (A::Start, Raw::Nodes(n)) => Action::Start(self.targets(n, &at)),
+            (A::Restart, Raw::Nodes(n)) => Action::Restart(self.targets(n, &at)),
+            (A::Partition, Raw::Partition(p)) => self.partition(p, s),
+            (A::Heal, Raw::Undo(ids)) => Action::Heal(self.undo(ids, kind)),
+            (A::Release, Raw::Undo(ids)) => Action::Release(self.undo(ids, kind)),
+            (_, Raw::Flow(fault, f)) => self.network_fault(fault, f, s),
+            (A::Breakpoint, Raw::Breakpoint(b)) => self.breakpoint(b),
             (_, Raw::Point(p)) => self.point_ref(kind, p),
-            ("exec", Raw::Exec(argv)) => self.exec(argv, s),
-            ("http", Raw::Http(url)) => self.http(url, s),
+            (A::Exec, Raw::Exec(argv)) => self.exec(argv, s),
+            (A::Http, Raw::Http(url)) => self.http(url, s),
             _ => unreachable!("actions() pairs each key with its kind of value"),
         })
     }
@@ -244,19 +198,19 @@ impl<'a> StepCx<'_, 'a> {
     }
 
     /// The single action of a step, reporting none or several.
-    fn one_action<'s>(&mut self, s: &'s RawStep) -> Option<(&'static str, Raw<'s>)> {
+    fn one_action<'s>(&mut self, s: &'s RawStep) -> Option<(ActionKind, Raw<'s>)> {
         let mut found = actions(s);
-        found.sort_by_key(|(k, _)| self.cx.loc.key(&self.path.key(k)).map(|p| (p.line, p.column)));
+        found.sort_by_key(|(k, _)| self.cx.loc.key(&self.path.key(k.key())).map(|p| (p.line, p.column)));
         if found.len() > 1 {
             let first = found[0].0;
             for (extra, _) in &found[1..] {
-                let help = if *extra == "signal" || first == "signal" {
+                let help = if *extra == ActionKind::Signal || first == ActionKind::Signal {
                     "as a modifier, `signal:` goes with `kill`; the `signal` action (with `name:`) needs its own step"
                 } else {
                     "split it into two steps"
                 };
                 self.cx.at_key(
-                    &self.path.key(extra),
+                    &self.path.key(extra.key()),
                     format!("this step already has `{first}`; a step has one action"),
                     Some(help.to_string()),
                 );
@@ -270,29 +224,28 @@ impl<'a> StepCx<'_, 'a> {
     }
 
     fn no_action(&mut self, s: &RawStep) {
-        if let Some(k) = ACTIONS.iter().find(|k| self.cx.loc.key(&self.path.key(k)).is_some()) {
+        if let Some(k) = ActionKind::keys().find(|k| self.cx.loc.key(&self.path.key(k)).is_some()) {
             self.cx.at_key(&self.path.key(k), format!("`{k}` needs a value"), None);
             return;
         }
         let owner = modifiers(s)
             .first()
-            .and_then(|m| MODIFIERS.iter().find(|(k, _)| k == m))
-            .map(|(m, owners)| format!("`{m}` belongs in the same step as {} (no `-` before it)", either(owners)));
-        let help = owner.or_else(|| Some(format!("a step starts with one of {}", quoted(&ACTIONS))));
+            .map(|m| format!("`{m}` belongs in the same step as {} (no `-` before it)", either(&m.actions())));
+        let actions: Vec<&str> = ActionKind::keys().collect();
+        let help = owner.or_else(|| Some(format!("a step starts with one of {}", quoted(&actions))));
         self.cx.at(&self.path, "this step has no action", help);
     }
 
-    fn check_modifiers(&mut self, kind: &str, s: &RawStep) {
+    fn check_modifiers(&mut self, kind: ActionKind, s: &RawStep) {
         for m in modifiers(s) {
-            let owners = MODIFIERS.iter().find(|(k, _)| *k == m).map_or(&[][..], |(_, o)| o);
-            if !owners.contains(&kind) {
+            if !kind.modifiers().contains(&m) {
                 let help = match (m, kind) {
-                    ("name", "kill") => Some("`kill` takes the signal as `signal: TERM`".to_string()),
+                    (Modifier::Name, ActionKind::Kill) => Some("`kill` takes the signal as `signal: TERM`".to_string()),
                     _ => None,
                 };
                 self.cx.at_key(
-                    &self.path.key(m),
-                    format!("`{m}` only goes with {}, not `{kind}`", either(owners)),
+                    &self.path.key(m.key()),
+                    format!("`{m}` only goes with {}, not `{kind}`", either(&m.actions())),
                     help,
                 );
             }
@@ -302,19 +255,23 @@ impl<'a> StepCx<'_, 'a> {
     fn await_(&mut self, raw: &RawAwait, s: &RawStep) -> Action {
         let at = self.path.key("await");
         let condition = match raw {
-            RawAwait::Word(w) if w == "converged" => AwaitCondition::Converged,
-            RawAwait::Word(w) if w == "diverged" => AwaitCondition::Diverged,
-            RawAwait::Word(other) => {
-                let help = did_you_mean(other, ["converged", "diverged"]).or_else(|| {
-                    Some("expected `converged`, `diverged`, `{ hit: POINT, nodes: NODES }` or `{ up: NODES }`".into())
-                });
-                self.cx.at(&at, format!("unknown condition `{other}`"), help);
-                AwaitCondition::Converged
-            }
+            RawAwait::Word(w) => match BareCondition::from_key(w) {
+                Some(BareCondition::Converged) => AwaitCondition::Converged,
+                Some(BareCondition::Diverged) => AwaitCondition::Diverged,
+                None => self.unknown_condition(w, &at),
+            },
             RawAwait::Map(m) => self.await_map(m, &at),
         };
         let within = self.cx.duration(s.within.as_deref(), &self.path.key("within"), Duration::from_secs(60));
         Action::Await { condition, within }
+    }
+
+    fn unknown_condition(&mut self, other: &str, at: &Path) -> AwaitCondition {
+        let help = did_you_mean(other, BareCondition::keys()).or_else(|| {
+            Some("expected `converged`, `diverged`, `{ hit: POINT, nodes: NODES }` or `{ up: NODES }`".into())
+        });
+        self.cx.at(at, format!("unknown condition `{other}`"), help);
+        AwaitCondition::Converged
     }
 
     /// `kill`'s `signal:` modifier, default KILL.
@@ -352,14 +309,5 @@ impl<'a> StepCx<'_, 'a> {
             self.cx.at(at, format!("`{raw}` is not a signal name"), help);
         }
         name
-    }
-}
-
-/// `` `a` ``, `` `a` or `b` ``, `` `a`, `b` or `c` ``.
-fn either(words: &[&str]) -> String {
-    let list: Vec<String> = words.iter().map(|o| format!("`{o}`")).collect();
-    match list.split_last() {
-        Some((last, rest)) if !rest.is_empty() => format!("{} or {last}", rest.join(", ")),
-        _ => list.join(""),
     }
 }

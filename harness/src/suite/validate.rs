@@ -2,7 +2,8 @@
 //! durations, subnets and templates, and collects every problem as an
 //! [`Issue`](super::checker::Issue) carrying the [`Path`] of the offending value. No I/O.
 //!
-//! Steps are checked in [`super::steps`], checks in [`super::checks`].
+//! Steps are checked in [`super::steps`], checks in [`super::checks`], the
+//! URLs of probes and `http` steps in [`super::urls`].
 
 use std::collections::{BTreeMap, HashMap};
 use std::net::Ipv4Addr;
@@ -10,8 +11,7 @@ use std::path::Path as FsPath;
 use std::time::Duration;
 
 use super::checker::{
-    quoted, spec_word, valid_name, valid_path_name, Checker, Issue, NodeIndex, Templates, VariantUses, PATH_NAME_HELP,
-    SPEC_WORDS,
+    either, quoted, valid_name, valid_path_name, Checker, Issue, NodeIndex, Templates, VariantUses, PATH_NAME_HELP,
 };
 use super::checks;
 use super::error::{did_you_mean, nearest};
@@ -19,6 +19,8 @@ use super::locate::{Locator, Path};
 use super::plan::{Expect, Links, NodeId, NodePlan, Plan, Probe, Program, Template, Variant};
 use super::raw::{Map, Names, RawProbe, RawProgram, RawSuite};
 use super::steps::{self, Scope};
+use super::urls::{self, Urls};
+use super::vocabulary::{spec_word, spec_words};
 
 /// Validates a whole suite. `file` gives the default name (its stem).
 pub fn validate(raw: RawSuite, loc: &Locator, file: &FsPath) -> Result<Plan, Vec<Issue>> {
@@ -28,11 +30,12 @@ pub fn validate(raw: RawSuite, loc: &Locator, file: &FsPath) -> Result<Plan, Vec
     let (subnet, prefix) = subnet(&mut cx, raw.subnet.as_deref(), &root.key("subnet"));
     let (nodes, index) = nodes(&mut cx, &raw.nodes, &raw.programs);
     check_capacity(&mut cx, nodes.len(), prefix);
-    let mut uses = VariantUses::new();
-    let programs = programs(&mut cx, &raw.programs, &index, &mut uses);
     let links = raw.links.as_ref().map_or(Links::FullMesh, |l| links(&mut cx, l, &index));
     let variants = variants(&mut cx, raw.variants.as_ref());
-    let scope = Scope { nodes: &index, plans: &nodes, programs: &programs };
+    let urls = Urls::new((subnet, prefix), &nodes, &links, &variants);
+    let mut uses = VariantUses::new();
+    let programs = programs(&mut cx, &raw.programs, &index, &mut uses, &urls);
+    let scope = Scope { nodes: &index, plans: &nodes, programs: &programs, urls: &urls };
     let steps = steps::steps(&mut cx, &scope, &mut uses, raw.steps.as_deref().unwrap_or_default());
     check_variant_keys(&mut cx, &uses, &variants, raw.variants.is_some());
     let checks = raw.checks.as_deref().unwrap_or_default().iter().enumerate();
@@ -123,8 +126,7 @@ fn nodes(cx: &mut Checker<'_>, raw: &Map<String>, programs: &Map<RawProgram>) ->
         if !valid_path_name(name) {
             cx.at_key(&at, format!("`{name}` is not a valid node name"), Some(PATH_NAME_HELP.into()));
         } else if spec_word(name).is_some() {
-            let words: Vec<&str> = SPEC_WORDS.iter().map(|(w, _)| *w).collect();
-            let help = format!("{} choose nodes in steps; give the node another name", quoted(&words));
+            let help = format!("{} choose nodes in steps; give the node another name", quoted(&spec_words()));
             cx.at_key(&at, format!("`{name}` cannot be a node name"), Some(help));
         }
         if programs.get(program).is_none() {
@@ -145,6 +147,7 @@ fn programs(
     raw: &Map<RawProgram>,
     nodes: &NodeIndex,
     uses: &mut VariantUses,
+    urls: &Urls<'_>,
 ) -> BTreeMap<String, Program> {
     let mut out = BTreeMap::new();
     for (name, p) in &raw.0 {
@@ -153,6 +156,9 @@ fn programs(
         let command = tx.list(&p.command, &path.key("command"));
         let env = p.env.as_ref().map(|env| tx.env(env, &path.key("env"))).unwrap_or_default();
         let probe = p.probe.as_ref().and_then(|probe| tx.probe(probe, &path.key("probe")));
+        if let Some(Probe::Http { url, .. }) = &probe {
+            urls.check(cx, url, &urls.running(name), &path.key("probe").key("http"));
+        }
         if p.command.is_empty() {
             cx.at(&path.key("command"), "`command` is empty", Some("give the program and its arguments".into()));
         }
@@ -200,7 +206,11 @@ impl Templates<'_, '_, '_> {
     fn probe(&mut self, raw: &RawProbe, path: &Path) -> Option<Probe> {
         let timeout = self.cx.duration(raw.timeout.as_deref(), &path.key("timeout"), Duration::from_secs(2));
         match (&raw.http, &raw.command) {
-            (Some(url), None) => Some(Probe::Http { url: self.one(url, &path.key("http")), timeout }),
+            (Some(url), None) => {
+                let at = path.key("http");
+                urls::scheme(self.cx, url, &at);
+                Some(Probe::Http { url: self.one(url, &at), timeout })
+            }
             (None, Some(argv)) if !argv.is_empty() => {
                 Some(Probe::Command { argv: self.list(argv, &path.key("command")), timeout })
             }
@@ -296,12 +306,13 @@ fn variants(cx: &mut Checker<'_>, raw: Option<&Map<Option<Map<String>>>>) -> Vec
                 variant.values.insert(key.clone(), value.clone());
                 continue;
             }
-            variant.expect = match value.as_str() {
-                "pass" => Expect::Pass,
-                "fail" => Expect::Fail,
-                other => {
+            variant.expect = match Expect::from_key(value) {
+                Some(expect) => expect,
+                None => {
+                    let other = value;
+                    let words: Vec<&str> = Expect::keys().collect();
                     let help =
-                        did_you_mean(other, ["pass", "fail"]).or_else(|| Some("`expect` is `pass` or `fail`".into()));
+                        did_you_mean(other, Expect::keys()).or_else(|| Some(format!("`expect` is {}", either(&words))));
                     cx.at(&path.key("expect"), format!("unknown expectation `{other}`"), help);
                     Expect::Pass
                 }
