@@ -32,7 +32,7 @@ bench:
 	@command -v iperf3 >/dev/null && command -v sockperf >/dev/null || \
 		{ apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq iperf3 sockperf; }
 	$(CARGO) build --release --workspace --bins
-	target/release/quiesce-bench --out target/bench-table.md
+	$(CARGO) bench -p quiesce --bench switch -- --out $(CURDIR)/target/bench-table.md
 
 lint:
 	$(CARGO) clippy --workspace --all-targets -- -D warnings

@@ -15,7 +15,9 @@
 //! - [`Engine`], [`Verdict`], [`RuleKey`], [`RuleStats`]: ordered rules, and
 //!   what they make of each packet;
 //! - [`tcp_reset_for`]: the RST the switch answers a rejected segment with;
-//! - [`TargetSpec`], [`choose`]: "one", "a majority", ... resolved to nodes.
+//! - [`TargetSpec`], [`choose`]: "one", "a majority", ... resolved to nodes;
+//! - [`duration::parse`]: `250ms`, `1.5s`, `1h`, read the same by suite
+//!   files and by `quiesce-node`'s flags.
 //!
 //! ```
 //! use quiesce_faults::{grudge, Engine, Rule, Verdict, PacketMeta, TcpFlags};
@@ -62,3 +64,4 @@ pub use tcp_flags::TcpFlags;
 pub use verdict::{RuleKey, Verdict};
 
 pub mod breakpoint;
+pub mod duration;

@@ -5,7 +5,6 @@
 //! [`suite`] drives faults and awaits convergence; [`run`] executes it.
 #![warn(missing_docs)]
 
-pub mod bench;
 pub mod cli;
 pub mod cluster;
 pub mod control;

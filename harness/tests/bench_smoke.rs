@@ -1,13 +1,19 @@
-//! `quiesce-bench --smoke` runs every row of the benchmark with tiny
-//! settings, so the bench cannot rot. It needs what the bench needs: root,
+//! The switch bench's smoke settings run every row of the benchmark, so the
+//! bench cannot rot. The bench's modules (`harness/benches/switch/bench/`)
+//! are compiled into this test and run in-process, as `cargo bench --bench
+//! switch -- --smoke` would run them. It needs what the bench needs: root,
 //! `/dev/net/tun`, `iperf3` and `sockperf` (CI installs both), and
-//! `quiesce-node` built beside the test binaries (`make test` builds it).
+//! `quiesce-node` built beside `quiesce` (`make test` builds it).
+
+#[allow(dead_code)]
+#[path = "../benches/switch/bench/mod.rs"]
+mod bench;
 
 use std::path::PathBuf;
 use std::process::Command;
 
 fn built_quiesce_node() -> PathBuf {
-    let exe = PathBuf::from(env!("CARGO_BIN_EXE_quiesce-bench"));
+    let exe = PathBuf::from(env!("CARGO_BIN_EXE_quiesce"));
     exe.with_file_name("quiesce-node")
 }
 
@@ -20,9 +26,15 @@ fn the_smoke_bench_prints_every_row() {
         assert!(found, "{tool} is missing: `apt-get install -y iperf3 sockperf` (.ci/run installs them)");
     }
     assert!(built_quiesce_node().is_file(), "build quiesce-node first: `cargo build --workspace --bins`");
-    let out = Command::new(env!("CARGO_BIN_EXE_quiesce-bench")).arg("--smoke").output().expect("run quiesce-bench");
-    let (stdout, stderr) = (String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
-    assert!(out.status.success(), "quiesce-bench --smoke failed ({}):\n{stderr}", out.status);
+    let work = std::env::temp_dir().join(format!("quiesce-bench-smoke-{}", std::process::id()));
+    let settings = bench::Settings::smoke(work);
+    let runtime =
+        tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().expect("a tokio runtime");
+    let mut progress = Vec::new();
+    let result = runtime.block_on(bench::run(&settings, &mut |line| progress.push(line.to_string())));
+    drop(runtime);
+    let table = result.unwrap_or_else(|e| panic!("the smoke bench failed: {e}\n{}", progress.join("\n")));
+    let stdout = table.render();
     for row in [
         "TCP, 1 stream, MTU 1500",
         "TCP, 4 streams, MTU 65535",

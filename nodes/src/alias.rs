@@ -48,15 +48,14 @@ pub mod rules;
 pub mod table;
 pub mod watcher;
 
-use std::fmt;
 use std::future::Future;
-use std::io;
 use std::net::SocketAddr;
 use std::time::Duration;
 
 use tokio::net::TcpListener;
 
 use crate::args::{parse_duration, parse_interval, NodeName};
+use crate::error::NodeError;
 pub use agent::{Agent, AgentSettings};
 pub use definition::{CheckKind, Definition};
 pub use rules::{Rules, Status};
@@ -101,10 +100,10 @@ impl AliasArgs {
 }
 
 /// Runs an agent from its command line until `shutdown` completes.
-pub async fn run(args: AliasArgs, shutdown: impl Future<Output = ()>) -> Result<(), AliasError> {
+pub async fn run(args: AliasArgs, shutdown: impl Future<Output = ()>) -> Result<(), NodeError> {
     // Connects to the harness's control socket when QUIESCE_CONTROL is set.
     let _ = tokio::task::spawn_blocking(quiesce_faults::breakpoint::init).await;
-    let listener = TcpListener::bind(args.api).await.map_err(|source| AliasError::Bind { addr: args.api, source })?;
+    let listener = TcpListener::bind(args.api).await.map_err(NodeError::bind("API listener", args.api))?;
     let agent = Agent::new(args.name.as_str(), args.settings());
     for definition in &args.register {
         agent.register(definition.clone());
@@ -115,32 +114,4 @@ pub async fn run(args: AliasArgs, shutdown: impl Future<Output = ()>) -> Result<
         () = api::serve(listener, agent) => {}
     }
     Ok(())
-}
-
-/// Why an agent could not start.
-#[derive(Debug)]
-pub enum AliasError {
-    /// The API listener could not be bound.
-    Bind {
-        /// The address asked for.
-        addr: SocketAddr,
-        /// The OS error.
-        source: io::Error,
-    },
-}
-
-impl fmt::Display for AliasError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            AliasError::Bind { addr, source } => write!(f, "cannot bind the API listener on {addr}: {source}"),
-        }
-    }
-}
-
-impl std::error::Error for AliasError {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        match self {
-            AliasError::Bind { source, .. } => Some(source),
-        }
-    }
 }

@@ -8,6 +8,8 @@ use std::net::SocketAddr;
 use std::str::FromStr;
 use std::time::Duration;
 
+use quiesce_faults::duration::{self, DurationError};
+
 /// The longest node name accepted, in bytes.
 pub const MAX_NAME_LEN: usize = 64;
 
@@ -76,32 +78,17 @@ impl PeerList {
     }
 }
 
-/// Parses a duration such as `200ms`, `1s`, `1.5s` or `2m`.
+/// Parses a duration such as `200ms`, `1s`, `1.5s`, `2m` or `1h`, as suite
+/// files write them ([`quiesce_faults::duration::parse`]).
 pub fn parse_duration(text: &str) -> Result<Duration, ArgError> {
-    let bad = |reason| ArgError::Duration { text: text.to_owned(), reason };
-    let split = text.find(|c: char| c.is_ascii_alphabetic()).ok_or_else(|| bad("it has no unit"))?;
-    let (number, unit) = text.split_at(split);
-    let millis_per_unit: u64 = match unit {
-        "ms" => 1,
-        "s" => 1_000,
-        "m" => 60_000,
-        _ => return Err(bad("the unit is not one of ms, s, m")),
-    };
-    if !number.contains('.') {
-        let whole: u64 = number.parse().map_err(|_| bad("the number is not a whole number"))?;
-        let millis = whole.checked_mul(millis_per_unit).ok_or_else(|| bad("it is too long"))?;
-        return Ok(Duration::from_millis(millis));
-    }
-    let value: f64 = number.parse().map_err(|_| bad("the number is not valid"))?;
-    let secs = value * millis_per_unit as f64 / 1_000.0;
-    Duration::try_from_secs_f64(secs).map_err(|_| bad("it is negative or too long"))
+    duration::parse(text).map_err(ArgError::Duration)
 }
 
 /// Parses a duration like [`parse_duration`] and rejects zero: a period
 /// between two actions.
 pub fn parse_interval(text: &str) -> Result<Duration, ArgError> {
     match parse_duration(text)? {
-        Duration::ZERO => Err(ArgError::Duration { text: text.to_owned(), reason: "it is zero" }),
+        Duration::ZERO => Err(ArgError::ZeroInterval { text: text.trim().to_owned() }),
         interval => Ok(interval),
     }
 }
@@ -122,11 +109,11 @@ pub enum ArgError {
         text: String,
     },
     /// A duration that could not be read.
-    Duration {
-        /// The duration as given.
+    Duration(DurationError),
+    /// A period between two actions given as zero.
+    ZeroInterval {
+        /// The duration as given, trimmed.
         text: String,
-        /// What is wrong with it.
-        reason: &'static str,
     },
 }
 
@@ -137,9 +124,8 @@ impl fmt::Display for ArgError {
             ArgError::Peer { text } => {
                 write!(f, "invalid peer `{text}`: expected IP or IP:PORT such as 10.0.0.2:7000")
             }
-            ArgError::Duration { text, reason } => {
-                write!(f, "invalid duration `{text}`: {reason} (expected e.g. 200ms, 1s, 2m)")
-            }
+            ArgError::Duration(err) => write!(f, "{err}"),
+            ArgError::ZeroInterval { text } => write!(f, "`{text}` is zero: expected a period such as 200ms or 1s"),
         }
     }
 }
@@ -156,12 +142,13 @@ mod tests {
         assert_eq!(parse_duration("1s"), Ok(Duration::from_secs(1)));
         assert_eq!(parse_duration("1.5s"), Ok(Duration::from_millis(1500)));
         assert_eq!(parse_duration("2m"), Ok(Duration::from_secs(120)));
+        assert_eq!(parse_duration("1h"), Ok(Duration::from_secs(3600)));
         assert_eq!(parse_duration("0s"), Ok(Duration::ZERO));
     }
 
     #[test]
     fn durations_rejected() {
-        for text in ["", "200", "ms", "5h", "-1s", "1.2.3s", "99999999999999999999ms"] {
+        for text in ["", "200", "ms", "5d", "-1s", ".5s", "1.2.3s", "99999999999999999999h"] {
             assert!(parse_duration(text).is_err(), "{text:?} should be rejected");
         }
         assert!(parse_interval("0ms").unwrap_err().to_string().contains("zero"));

@@ -44,9 +44,7 @@ pub mod rules;
 pub mod transport;
 pub mod wire;
 
-use std::fmt;
 use std::future::Future;
-use std::io;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -56,27 +54,22 @@ use tokio::net::TcpListener;
 use tokio::sync::mpsc;
 
 use self::core::{Core, CoreHandle, LoopStats};
-use crate::args::{parse_interval, parse_peers, NodeName, PeerList};
+use crate::args::parse_interval;
+use crate::cli::PeerArgs;
+use crate::error::NodeError;
 use crate::status_http::StatusServer;
 use election::{Election, Timing};
 use monitor::LoopTiming;
 pub use rules::Rules;
 
-/// Command line of `quiesce-node leader`.
+/// Command line of `quiesce-node leader`: the node accepts its peers'
+/// connections on `--listen`; `--peers` are the other nodes (its own
+/// address among them is ignored).
 #[derive(Debug, Clone, clap::Args)]
 pub struct LeaderArgs {
-    /// This node's name, unique in the cluster.
-    #[arg(long)]
-    pub name: NodeName,
-    /// Address the node accepts its peers' connections on.
-    #[arg(long, value_name = "ADDR:PORT")]
-    pub listen: SocketAddr,
-    /// Comma-separated addresses of the other nodes; a bare IP takes the --listen port.
-    #[arg(long, value_name = "ADDR[:PORT],...", default_value = "", value_parser = parse_peers)]
-    pub peers: PeerList,
-    /// Address of the HTTP endpoint answering GET /status.
-    #[arg(long, value_name = "ADDR:PORT")]
-    pub status: SocketAddr,
+    /// Name, addresses and peers.
+    #[command(flatten)]
+    pub node: PeerArgs,
     /// Nomad before (blocking-notify) or after (drop-but-last) the fix.
     #[arg(long, value_enum)]
     pub rules: Rules,
@@ -99,15 +92,15 @@ pub struct LeaderArgs {
 
 /// Runs a leader node from its command line until `shutdown` completes.
 /// Must be called inside a Tokio runtime.
-pub async fn run(args: LeaderArgs, shutdown: impl Future<Output = ()>) -> Result<(), LeaderError> {
-    let bind_error = |what, addr| move |source| LeaderError::Bind { what, addr, source };
-    let listener = TcpListener::bind(args.listen).await.map_err(bind_error("listener", args.listen))?;
-    let listen = listener.local_addr().map_err(LeaderError::Start)?;
-    let status = std::net::TcpListener::bind(args.status).map_err(bind_error("status listener", args.status))?;
-    let status_addr = status.local_addr().map_err(LeaderError::Start)?;
-    let peers: Vec<SocketAddr> = args.peers.with_port(listen.port()).into_iter().filter(|p| *p != listen).collect();
+pub async fn run(args: LeaderArgs, shutdown: impl Future<Output = ()>) -> Result<(), NodeError> {
+    let node = &args.node;
+    let listener = TcpListener::bind(node.listen).await.map_err(NodeError::bind("listener", node.listen))?;
+    let listen = listener.local_addr().map_err(NodeError::start("leader"))?;
+    let status = std::net::TcpListener::bind(node.status).map_err(NodeError::bind("status listener", node.status))?;
+    let status_addr = status.local_addr().map_err(NodeError::start("leader"))?;
+    let peers: Vec<SocketAddr> = node.peers.with_port(listen.port()).into_iter().filter(|p| *p != listen).collect();
 
-    let name = args.name.to_string();
+    let name = node.name.to_string();
     let (inbound_tx, inbound) = mpsc::channel(1024);
     let (routes_tx, routes) = mpsc::unbounded_channel();
     let mut outbound = std::collections::HashMap::new();
@@ -139,15 +132,16 @@ pub async fn run(args: LeaderArgs, shutdown: impl Future<Output = ()>) -> Result
     eprintln!("leader {name} status on http://{status_addr}/status");
     tokio::select! {
         () = shutdown => Ok(()),
-        ended = core_task => Err(LeaderError::CoreEnded(ended.err().map_or("it returned".into(), |e| e.to_string()))),
+        ended = core_task => Err(NodeError::CoreEnded(ended.err().map_or("it returned".into(), |e| e.to_string()))),
     }
 }
 
 /// Serves `GET /status` on its own thread: each request waits for the core
 /// to answer, blocking that thread only.
-fn serve_status(listener: std::net::TcpListener, core: CoreHandle) -> Result<(), LeaderError> {
-    listener.set_nonblocking(true).map_err(LeaderError::Start)?;
-    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().map_err(LeaderError::Start)?;
+fn serve_status(listener: std::net::TcpListener, core: CoreHandle) -> Result<(), NodeError> {
+    listener.set_nonblocking(true).map_err(NodeError::start("leader"))?;
+    let runtime =
+        tokio::runtime::Builder::new_current_thread().enable_all().build().map_err(NodeError::start("leader"))?;
     std::thread::Builder::new()
         .name("status".into())
         .spawn(move || {
@@ -160,43 +154,6 @@ fn serve_status(listener: std::net::TcpListener, core: CoreHandle) -> Result<(),
                 StatusServer::new(listener, source).run().await;
             })
         })
-        .map_err(LeaderError::Start)?;
+        .map_err(NodeError::start("leader"))?;
     Ok(())
-}
-
-/// Why a leader node could not start or keep running.
-#[derive(Debug)]
-pub enum LeaderError {
-    /// A socket could not be bound.
-    Bind {
-        /// Which socket.
-        what: &'static str,
-        /// The address asked for.
-        addr: SocketAddr,
-        /// The OS error.
-        source: io::Error,
-    },
-    /// The node's sockets, runtime or threads could not be set up.
-    Start(io::Error),
-    /// The core task ended.
-    CoreEnded(String),
-}
-
-impl fmt::Display for LeaderError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            LeaderError::Bind { what, addr, source } => write!(f, "cannot bind the {what} on {addr}: {source}"),
-            LeaderError::Start(err) => write!(f, "cannot start the leader node: {err}"),
-            LeaderError::CoreEnded(why) => write!(f, "the election core stopped: {why}"),
-        }
-    }
-}
-
-impl std::error::Error for LeaderError {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        match self {
-            LeaderError::Bind { source, .. } | LeaderError::Start(source) => Some(source),
-            LeaderError::CoreEnded(_) => None,
-        }
-    }
 }

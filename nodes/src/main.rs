@@ -5,13 +5,13 @@
 //! line, installs the signal handlers and maps the result to an exit code:
 //!
 //! - `0`: stopped by SIGTERM or SIGINT;
-//! - `1`: the node could not start or died (message on stderr);
+//! - `1`: the node could not start or died (a [`NodeError`] on stderr);
 //! - `2`: invalid command line (clap's usage error).
 
 use std::process::ExitCode;
 
-use anyhow::Context;
 use clap::{Parser, Subcommand};
+use quiesce_nodes::error::NodeError;
 use quiesce_nodes::{alias, leader, mesh, ping, rpc, shutdown::Shutdown, swim};
 
 #[derive(Debug, Parser)]
@@ -42,29 +42,27 @@ fn main() -> ExitCode {
     match run(cli.mode) {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {
-            eprintln!("quiesce-node: error: {err:#}");
+            eprintln!("quiesce-node: error: {err}");
             ExitCode::FAILURE
         }
     }
 }
 
-fn run(mode: Mode) -> anyhow::Result<()> {
-    let runtime =
-        tokio::runtime::Builder::new_current_thread().enable_all().build().context("cannot start the Tokio runtime")?;
+fn run(mode: Mode) -> Result<(), NodeError> {
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().map_err(NodeError::Runtime)?;
     runtime.block_on(async {
-        let shutdown = Shutdown::install().context("cannot install SIGTERM/SIGINT handlers")?;
+        let shutdown = Shutdown::install().map_err(NodeError::Signals)?;
         let stopped = async {
             let signal = shutdown.wait().await;
             eprintln!("quiesce-node: {signal} received, stopping");
         };
         match mode {
-            Mode::Alias(args) => alias::run(args, stopped).await?,
-            Mode::Ping(args) => ping::run(args, stopped).await?,
-            Mode::Rpc(args) => rpc::run(args, stopped).await?,
-            Mode::Swim(args) => swim::run(args, stopped).await?,
-            Mode::Leader(args) => leader::run(args, stopped).await?,
-            Mode::Mesh(args) => mesh::run(args, stopped).await?,
+            Mode::Alias(args) => alias::run(args, stopped).await,
+            Mode::Ping(args) => ping::run(args, stopped).await,
+            Mode::Rpc(args) => rpc::run(args, stopped).await,
+            Mode::Swim(args) => swim::run(args, stopped).await,
+            Mode::Leader(args) => leader::run(args, stopped).await,
+            Mode::Mesh(args) => mesh::run(args, stopped).await,
         }
-        Ok(())
     })
 }

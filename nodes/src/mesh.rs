@@ -83,32 +83,23 @@ mod state;
 pub mod topology;
 pub mod wire;
 
-use std::fmt;
 use std::future::Future;
-use std::io;
-use std::net::SocketAddr;
 use std::time::Duration;
 
-use crate::args::{parse_interval, parse_peers, NodeName, PeerList};
+use crate::args::parse_interval;
+use crate::cli::PeerArgs;
+use crate::error::NodeError;
 use crate::status_http::StatusServer;
 pub use node::{Backoff, Mesh, MeshSettings, StatusHandle, MAX_BACKOFF, MIN_BACKOFF};
 pub use rules::{PeerInfo, Rules};
 
-/// Command line of `quiesce-node mesh`.
+/// Command line of `quiesce-node mesh`: the node accepts mesh connections
+/// on `--listen` and dials every one of `--peers`.
 #[derive(Debug, Clone, clap::Args)]
 pub struct MeshArgs {
-    /// This node's name, unique in the mesh.
-    #[arg(long)]
-    pub name: NodeName,
-    /// Address the node accepts mesh connections on.
-    #[arg(long, value_name = "ADDR:PORT")]
-    pub listen: SocketAddr,
-    /// Comma-separated addresses to dial; a bare IP takes the --listen port.
-    #[arg(long, value_name = "ADDR[:PORT],...", default_value = "", value_parser = parse_peers)]
-    pub peers: PeerList,
-    /// Address of the HTTP endpoint answering GET /status.
-    #[arg(long, value_name = "ADDR:PORT")]
-    pub status: SocketAddr,
+    /// Name, addresses and peers.
+    #[command(flatten)]
+    pub node: PeerArgs,
     /// weave's behaviour before (pre-1554) or after (post-1554) the fix.
     #[arg(long, value_enum)]
     pub rules: Rules,
@@ -124,8 +115,8 @@ impl MeshArgs {
     /// What the node does, apart from where it listens.
     pub fn settings(&self) -> MeshSettings {
         MeshSettings {
-            name: self.name.clone(),
-            peers: self.peers.with_port(self.listen.port()),
+            name: self.node.name.clone(),
+            peers: self.node.peers.with_port(self.node.listen.port()),
             rules: self.rules,
             heartbeat: self.heartbeat,
             gossip_interval: self.gossip_interval,
@@ -135,16 +126,15 @@ impl MeshArgs {
 
 /// Runs a mesh node from its command line until `shutdown` completes.
 /// Must be called inside a Tokio runtime (it serves the status endpoint).
-pub async fn run(args: MeshArgs, shutdown: impl Future<Output = ()>) -> Result<(), MeshError> {
+pub async fn run(args: MeshArgs, shutdown: impl Future<Output = ()>) -> Result<(), NodeError> {
     breakpoints::init();
-    let bind_error = |what, addr| move |source| MeshError::Bind { what, addr, source };
-    let listener = std::net::TcpListener::bind(args.listen).map_err(bind_error("mesh listener", args.listen))?;
-    let status =
-        tokio::net::TcpListener::bind(args.status).await.map_err(bind_error("status listener", args.status))?;
-    let status_addr = status.local_addr().map_err(MeshError::Start)?;
-    let mesh = Mesh::start(args.settings(), listener).map_err(MeshError::Start)?;
-    eprintln!("mesh {} listening on {} ({})", args.name, mesh.listen_addr(), args.rules);
-    eprintln!("mesh {} status on http://{status_addr}/status", args.name);
+    let PeerArgs { name, listen, status, .. } = &args.node;
+    let listener = std::net::TcpListener::bind(listen).map_err(NodeError::bind("mesh listener", *listen))?;
+    let status = tokio::net::TcpListener::bind(status).await.map_err(NodeError::bind("status listener", *status))?;
+    let status_addr = status.local_addr().map_err(NodeError::start("mesh"))?;
+    let mesh = Mesh::start(args.settings(), listener).map_err(NodeError::start("mesh"))?;
+    eprintln!("mesh {name} listening on {} ({})", mesh.listen_addr(), args.rules);
+    eprintln!("mesh {name} status on http://{status_addr}/status");
     let handle = mesh.status_handle();
     let server = StatusServer::new(status, move || handle.status());
     tokio::select! {
@@ -153,39 +143,4 @@ pub async fn run(args: MeshArgs, shutdown: impl Future<Output = ()>) -> Result<(
     }
     mesh.stop();
     Ok(())
-}
-
-/// Why a mesh node could not start.
-#[derive(Debug)]
-pub enum MeshError {
-    /// A socket could not be bound.
-    Bind {
-        /// Which socket.
-        what: &'static str,
-        /// The address asked for.
-        addr: SocketAddr,
-        /// The OS error.
-        source: io::Error,
-    },
-    /// The node's sockets or threads could not be set up.
-    Start(io::Error),
-}
-
-impl fmt::Display for MeshError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            MeshError::Bind { what, addr, source } => {
-                write!(f, "cannot bind the {what} on {addr}: {source}")
-            }
-            MeshError::Start(err) => write!(f, "cannot start the mesh node: {err}"),
-        }
-    }
-}
-
-impl std::error::Error for MeshError {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        match self {
-            MeshError::Bind { source, .. } | MeshError::Start(source) => Some(source),
-        }
-    }
 }

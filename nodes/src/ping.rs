@@ -28,9 +28,7 @@ mod table;
 mod udp;
 mod wire;
 
-use std::fmt;
 use std::future::Future;
-use std::io;
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -38,27 +36,21 @@ use std::time::{Duration, Instant};
 use tokio::net::{TcpListener, UdpSocket};
 use tokio::task::{JoinError, JoinSet};
 
-use crate::args::{parse_interval, parse_peers, NodeName, PeerList};
+use crate::args::{parse_interval, NodeName};
+use crate::cli::PeerArgs;
 use crate::echo::serve_echo;
+use crate::error::NodeError;
 use crate::status_http::StatusServer;
 use table::PeerTable;
 use udp::{lock, SharedTable};
 
-/// Command line of `quiesce-node ping`.
+/// Command line of `quiesce-node ping`: `--listen` is the address of the
+/// UDP ping socket and of the TCP echo listener.
 #[derive(Debug, Clone, clap::Args)]
 pub struct PingArgs {
-    /// This node's name, sent in every datagram and reported in /status.
-    #[arg(long)]
-    pub name: NodeName,
-    /// Address of the UDP ping socket and of the TCP echo listener.
-    #[arg(long, value_name = "ADDR:PORT")]
-    pub listen: SocketAddr,
-    /// Comma-separated addresses of the peers to ping; may be empty.
-    #[arg(long, value_name = "ADDR[:PORT],...", default_value = "", value_parser = parse_peers)]
-    pub peers: PeerList,
-    /// Address of the HTTP endpoint answering GET /status.
-    #[arg(long, value_name = "ADDR:PORT")]
-    pub status: SocketAddr,
+    /// Name, addresses and peers.
+    #[command(flatten)]
+    pub node: PeerArgs,
     /// Time between two rounds of pings, e.g. 200ms or 1s.
     #[arg(long, default_value = "200ms", value_parser = parse_interval)]
     pub interval: Duration,
@@ -68,21 +60,21 @@ impl PingArgs {
     /// What the node does, apart from where it listens.
     pub fn settings(&self) -> PingSettings {
         PingSettings {
-            name: self.name.clone(),
-            peers: self.peers.with_port(self.listen.port()),
+            name: self.node.name.clone(),
+            peers: self.node.peers.with_port(self.node.listen.port()),
             interval: self.interval,
         }
     }
 }
 
 /// Runs a ping node from its command line until `shutdown` completes.
-pub async fn run(args: PingArgs, shutdown: impl Future<Output = ()>) -> Result<(), PingError> {
+pub async fn run(args: PingArgs, shutdown: impl Future<Output = ()>) -> Result<(), NodeError> {
     // Connects to the harness's control socket when QUIESCE_CONTROL is set.
     let _ = tokio::task::spawn_blocking(quiesce_faults::breakpoint::init).await;
-    let sockets = PingSockets::bind(args.listen, args.status).await?;
+    let sockets = PingSockets::bind(args.node.listen, args.node.status).await?;
     let node = PingNode::new(args.settings(), sockets)?;
-    eprintln!("ping {} listening on {}", args.name, node.listen_addr());
-    eprintln!("ping {} status on http://{}/status", args.name, node.status_addr());
+    eprintln!("ping {} listening on {}", args.node.name, node.listen_addr());
+    eprintln!("ping {} status on http://{}/status", args.node.name, node.status_addr());
     node.run(shutdown).await
 }
 
@@ -111,12 +103,11 @@ pub struct PingSockets {
 impl PingSockets {
     /// Binds UDP and TCP on `listen` (with port 0, TCP takes the port UDP
     /// got) and the status endpoint on `status`.
-    pub async fn bind(listen: SocketAddr, status: SocketAddr) -> Result<Self, PingError> {
-        let bind_error = |what, addr| move |source| PingError::Bind { what, addr, source };
-        let udp = UdpSocket::bind(listen).await.map_err(bind_error("UDP socket", listen))?;
-        let tcp_addr = udp.local_addr().map_err(PingError::LocalAddr)?;
-        let tcp = TcpListener::bind(tcp_addr).await.map_err(bind_error("TCP listener", tcp_addr))?;
-        let status = TcpListener::bind(status).await.map_err(bind_error("status listener", status))?;
+    pub async fn bind(listen: SocketAddr, status: SocketAddr) -> Result<Self, NodeError> {
+        let udp = UdpSocket::bind(listen).await.map_err(NodeError::bind("UDP socket", listen))?;
+        let tcp_addr = udp.local_addr().map_err(NodeError::LocalAddr)?;
+        let tcp = TcpListener::bind(tcp_addr).await.map_err(NodeError::bind("TCP listener", tcp_addr))?;
+        let status = TcpListener::bind(status).await.map_err(NodeError::bind("status listener", status))?;
         Ok(PingSockets { udp, tcp, status })
     }
 }
@@ -134,10 +125,10 @@ pub struct PingNode {
 
 impl PingNode {
     /// A node with `settings` on already bound `sockets`.
-    pub fn new(settings: PingSettings, sockets: PingSockets) -> Result<Self, PingError> {
-        let listen_addr = sockets.udp.local_addr().map_err(PingError::LocalAddr)?;
-        let echo_addr = sockets.tcp.local_addr().map_err(PingError::LocalAddr)?;
-        let status_addr = sockets.status.local_addr().map_err(PingError::LocalAddr)?;
+    pub fn new(settings: PingSettings, sockets: PingSockets) -> Result<Self, NodeError> {
+        let listen_addr = sockets.udp.local_addr().map_err(NodeError::LocalAddr)?;
+        let echo_addr = sockets.tcp.local_addr().map_err(NodeError::LocalAddr)?;
+        let status_addr = sockets.status.local_addr().map_err(NodeError::LocalAddr)?;
         let table = PeerTable::new(settings.name.clone(), &settings.peers, settings.interval);
         let table = Arc::new(Mutex::new(table));
         Ok(PingNode { settings, sockets, listen_addr, echo_addr, status_addr, table })
@@ -161,14 +152,14 @@ impl PingNode {
 
     /// Pings, answers, echoes and reports until `shutdown` completes, then
     /// stops every task and returns `Ok`. Fails only if a task dies.
-    pub async fn run(self, shutdown: impl Future<Output = ()>) -> Result<(), PingError> {
+    pub async fn run(self, shutdown: impl Future<Output = ()>) -> Result<(), NodeError> {
         let mut tasks = self.spawn_tasks();
         tokio::select! {
             () = shutdown => {
                 tasks.abort_all();
                 Ok(())
             }
-            Some(ended) = tasks.join_next() => Err(PingError::TaskEnded(describe(ended))),
+            Some(ended) = tasks.join_next() => Err(NodeError::TaskEnded(describe(ended))),
         }
     }
 
@@ -193,44 +184,5 @@ fn describe(ended: Result<(), JoinError>) -> String {
         Ok(()) => "a task returned".to_owned(),
         Err(err) if err.is_panic() => "a task panicked".to_owned(),
         Err(err) => err.to_string(),
-    }
-}
-
-/// Why a ping node could not start or keep running.
-#[derive(Debug)]
-pub enum PingError {
-    /// A socket could not be bound.
-    Bind {
-        /// Which socket.
-        what: &'static str,
-        /// The address asked for.
-        addr: SocketAddr,
-        /// The OS error.
-        source: io::Error,
-    },
-    /// The OS could not tell a bound socket's address.
-    LocalAddr(io::Error),
-    /// One of the node's tasks stopped; the node cannot go on without it.
-    TaskEnded(String),
-}
-
-impl fmt::Display for PingError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            PingError::Bind { what, addr, source } => {
-                write!(f, "cannot bind the {what} on {addr}: {source}")
-            }
-            PingError::LocalAddr(err) => write!(f, "cannot read a bound socket's address: {err}"),
-            PingError::TaskEnded(why) => write!(f, "the node stopped unexpectedly: {why}"),
-        }
-    }
-}
-
-impl std::error::Error for PingError {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        match self {
-            PingError::Bind { source, .. } | PingError::LocalAddr(source) => Some(source),
-            PingError::TaskEnded(_) => None,
-        }
     }
 }

@@ -54,15 +54,14 @@ pub mod rules;
 mod storage;
 pub mod wire;
 
-use std::fmt;
 use std::future::Future;
-use std::io;
 use std::net::SocketAddr;
 use std::time::Duration;
 
 use tokio::net::TcpListener;
 
 use crate::args::{parse_interval, parse_peers, NodeName, PeerList};
+use crate::error::NodeError;
 use crate::status_http::StatusServer;
 pub use client::{Client, ClientSettings, MAX_BACKOFF, MIN_BACKOFF};
 pub use rules::{Policy, Rules};
@@ -145,17 +144,17 @@ pub struct StorageArgs {
 
 /// Runs a client or a storage peer from its command line until `shutdown`
 /// completes.
-pub async fn run(args: RpcArgs, shutdown: impl Future<Output = ()>) -> Result<(), RpcError> {
+pub async fn run(args: RpcArgs, shutdown: impl Future<Output = ()>) -> Result<(), NodeError> {
     match args.role {
         Role::Client(args) => run_client(args, shutdown).await,
         Role::Storage(args) => run_storage(args, shutdown).await,
     }
 }
 
-async fn run_client(args: ClientArgs, shutdown: impl Future<Output = ()>) -> Result<(), RpcError> {
+async fn run_client(args: ClientArgs, shutdown: impl Future<Output = ()>) -> Result<(), NodeError> {
     let settings = args.settings();
     if settings.policy.needed == 0 || settings.policy.needed > settings.storage.len() {
-        return Err(RpcError::Needed { needed: settings.policy.needed, peers: settings.storage.len() });
+        return Err(NodeError::Needed { needed: settings.policy.needed, peers: settings.storage.len() });
     }
     let status = bind(args.status, "status listener").await?;
     let client = Client::new(&settings);
@@ -170,7 +169,7 @@ async fn run_client(args: ClientArgs, shutdown: impl Future<Output = ()>) -> Res
     Ok(())
 }
 
-async fn run_storage(args: StorageArgs, shutdown: impl Future<Output = ()>) -> Result<(), RpcError> {
+async fn run_storage(args: StorageArgs, shutdown: impl Future<Output = ()>) -> Result<(), NodeError> {
     let mut listeners = Vec::new();
     for &addr in &args.listen {
         listeners.push(bind(addr, "storage listener").await?);
@@ -191,47 +190,6 @@ async fn run_storage(args: StorageArgs, shutdown: impl Future<Output = ()>) -> R
     Ok(())
 }
 
-async fn bind(addr: SocketAddr, what: &'static str) -> Result<TcpListener, RpcError> {
-    TcpListener::bind(addr).await.map_err(|source| RpcError::Bind { what, addr, source })
-}
-
-/// Why a client or storage peer could not start.
-#[derive(Debug)]
-pub enum RpcError {
-    /// A socket could not be bound.
-    Bind {
-        /// Which socket.
-        what: &'static str,
-        /// The address asked for.
-        addr: SocketAddr,
-        /// The OS error.
-        source: io::Error,
-    },
-    /// `--needed` is zero or more than the peers.
-    Needed {
-        /// As given.
-        needed: usize,
-        /// How many storage peers there are.
-        peers: usize,
-    },
-}
-
-impl fmt::Display for RpcError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            RpcError::Bind { what, addr, source } => write!(f, "cannot bind the {what} on {addr}: {source}"),
-            RpcError::Needed { needed, peers } => {
-                write!(f, "--needed {needed} must be between 1 and the number of storage peers ({peers})")
-            }
-        }
-    }
-}
-
-impl std::error::Error for RpcError {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        match self {
-            RpcError::Bind { source, .. } => Some(source),
-            RpcError::Needed { .. } => None,
-        }
-    }
+async fn bind(addr: SocketAddr, what: &'static str) -> Result<TcpListener, NodeError> {
+    TcpListener::bind(addr).await.map_err(NodeError::bind(what, addr))
 }

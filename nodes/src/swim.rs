@@ -60,9 +60,7 @@ pub mod queue;
 pub mod rules;
 pub mod wire;
 
-use std::fmt;
 use std::future::Future;
-use std::io;
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -70,25 +68,20 @@ use std::time::{Duration, Instant};
 use tokio::net::{TcpListener, UdpSocket};
 
 pub use self::core::{Config, Counters, Outgoing, Swim};
-use crate::args::{parse_interval, parse_peers, NodeName, PeerList};
+use crate::args::parse_interval;
+use crate::cli::PeerArgs;
+use crate::error::NodeError;
 use crate::status_http::StatusServer;
 pub use rules::Rules;
 
-/// Command line of `quiesce-node swim`.
+/// Command line of `quiesce-node swim`: `--listen` is the address of the
+/// UDP socket and of the push-pull TCP listener; the node joins through
+/// `--peers`.
 #[derive(Debug, Clone, clap::Args)]
 pub struct SwimArgs {
-    /// This node's name, unique in the cluster.
-    #[arg(long)]
-    pub name: NodeName,
-    /// Address of the UDP socket and of the push-pull TCP listener.
-    #[arg(long, value_name = "ADDR:PORT")]
-    pub listen: SocketAddr,
-    /// Comma-separated addresses to join through; a bare IP takes the --listen port.
-    #[arg(long, value_name = "ADDR[:PORT],...", default_value = "", value_parser = parse_peers)]
-    pub peers: PeerList,
-    /// Address of the HTTP endpoint answering GET /status.
-    #[arg(long, value_name = "ADDR:PORT")]
-    pub status: SocketAddr,
+    /// Name, addresses and peers.
+    #[command(flatten)]
+    pub node: PeerArgs,
     /// memberlist before (forget-on-dead) or after (keep-on-dead) the fix.
     #[arg(long, value_enum)]
     pub rules: Rules,
@@ -148,29 +141,30 @@ impl SwimArgs {
 }
 
 /// Runs a SWIM node from its command line until `shutdown` completes.
-pub async fn run(args: SwimArgs, shutdown: impl Future<Output = ()>) -> Result<(), SwimError> {
+pub async fn run(args: SwimArgs, shutdown: impl Future<Output = ()>) -> Result<(), NodeError> {
     let _ = tokio::task::spawn_blocking(breakpoints::init).await;
-    let bind_error = |what, addr| move |source| SwimError::Bind { what, addr, source };
-    let udp = UdpSocket::bind(args.listen).await.map_err(bind_error("UDP socket", args.listen))?;
-    let listen = udp.local_addr().map_err(SwimError::LocalAddr)?;
-    let tcp = TcpListener::bind(listen).await.map_err(bind_error("push-pull listener", listen))?;
+    let PeerArgs { name, peers, .. } = &args.node;
+    let udp = UdpSocket::bind(args.node.listen).await.map_err(NodeError::bind("UDP socket", args.node.listen))?;
+    let listen = udp.local_addr().map_err(NodeError::LocalAddr)?;
+    let tcp = TcpListener::bind(listen).await.map_err(NodeError::bind("push-pull listener", listen))?;
     let gossip = match args.gossip_port {
         Some(port) => {
             let addr = SocketAddr::new(listen.ip(), port);
-            Some(UdpSocket::bind(addr).await.map_err(bind_error("gossip socket", addr))?)
+            Some(UdpSocket::bind(addr).await.map_err(NodeError::bind("gossip socket", addr))?)
         }
         None => None,
     };
-    let status = TcpListener::bind(args.status).await.map_err(bind_error("status listener", args.status))?;
-    let status_addr = status.local_addr().map_err(SwimError::LocalAddr)?;
+    let status =
+        TcpListener::bind(args.node.status).await.map_err(NodeError::bind("status listener", args.node.status))?;
+    let status_addr = status.local_addr().map_err(NodeError::LocalAddr)?;
 
-    let swim = Swim::new(args.config(), args.name.as_str(), listen, Instant::now());
+    let swim = Swim::new(args.config(), name.as_str(), listen, Instant::now());
     let shared = Arc::new(Mutex::new(swim));
-    let seeds = args.peers.with_port(listen.port());
+    let seeds = peers.with_port(listen.port());
     let sockets = net::Sockets { udp, gossip, tcp };
     let mut tasks = net::spawn(Arc::clone(&shared), sockets, seeds, args.push_pull_interval);
-    eprintln!("swim {} listening on {listen} ({})", args.name, args.rules);
-    eprintln!("swim {} status on http://{status_addr}/status", args.name);
+    eprintln!("swim {name} listening on {listen} ({})", args.rules);
+    eprintln!("swim {name} status on http://{status_addr}/status");
     let server = StatusServer::new(status, move || net::lock(&shared).status());
     tasks.spawn(server.run());
     tokio::select! {
@@ -184,44 +178,7 @@ pub async fn run(args: SwimArgs, shutdown: impl Future<Output = ()>) -> Result<(
                 Err(err) => err.to_string(),
                 Ok(()) => "a task returned".to_owned(),
             };
-            Err(SwimError::TaskEnded(why))
-        }
-    }
-}
-
-/// Why a SWIM node could not start or keep running.
-#[derive(Debug)]
-pub enum SwimError {
-    /// A socket could not be bound.
-    Bind {
-        /// Which socket.
-        what: &'static str,
-        /// The address asked for.
-        addr: SocketAddr,
-        /// The OS error.
-        source: io::Error,
-    },
-    /// The OS could not tell a bound socket's address.
-    LocalAddr(io::Error),
-    /// One of the node's tasks stopped; the node cannot go on without it.
-    TaskEnded(String),
-}
-
-impl fmt::Display for SwimError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            SwimError::Bind { what, addr, source } => write!(f, "cannot bind the {what} on {addr}: {source}"),
-            SwimError::LocalAddr(err) => write!(f, "cannot read a bound socket's address: {err}"),
-            SwimError::TaskEnded(why) => write!(f, "the node stopped unexpectedly: {why}"),
-        }
-    }
-}
-
-impl std::error::Error for SwimError {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        match self {
-            SwimError::Bind { source, .. } | SwimError::LocalAddr(source) => Some(source),
-            SwimError::TaskEnded(_) => None,
+            Err(NodeError::TaskEnded(why))
         }
     }
 }

@@ -1,29 +1,17 @@
 //! Durations as written in suite files: a number (decimals allowed) and a
 //! unit, `ms`, `s`, `m` or `h`: `250ms`, `5s`, `1.5s`, `2m`, `1h`.
+//!
+//! The parsing is [`quiesce_faults::duration`]'s, shared with
+//! `quiesce-node`'s flags; this module gives the suite loader its message
+//! text and a help line.
 
 use std::time::Duration;
 
-/// What every duration error says it expected.
-pub const EXPECTED: &str = "expected a duration like 250ms, 5s or 2m";
+pub use quiesce_faults::duration::EXPECTED;
 
 /// Parses a duration; the error is a message to show next to the value.
 pub fn parse(text: &str) -> Result<Duration, String> {
-    let text = text.trim();
-    let split = text.find(|c: char| !(c.is_ascii_digit() || c == '.')).unwrap_or(text.len());
-    let (number, unit) = text.split_at(split);
-    if number.is_empty() || number.starts_with('.') || number.ends_with('.') {
-        return Err(format!("`{text}` is not a duration: {EXPECTED}"));
-    }
-    let value: f64 = number.parse().map_err(|_| format!("`{text}` is not a duration: {EXPECTED}"))?;
-    let scale = match unit.trim() {
-        "ms" => 0.001,
-        "s" => 1.0,
-        "m" => 60.0,
-        "h" => 3600.0,
-        "" => return Err(format!("`{text}` has no unit: {EXPECTED}")),
-        other => return Err(format!("`{other}` is not a unit of time: {EXPECTED}")),
-    };
-    Duration::try_from_secs_f64(value * scale).map_err(|_| format!("`{text}` is too long"))
+    quiesce_faults::duration::parse(text).map_err(|e| e.to_string())
 }
 
 /// A help line for a value that failed [`parse`], if one helps.

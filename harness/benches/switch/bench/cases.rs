@@ -7,8 +7,8 @@ use super::pair::Pair;
 use super::stats::{self, Summary};
 use super::table::{Row, Table, Target};
 use super::{activation, iperf, scale, sockperf, veth, Settings, MTU_MAX};
-use crate::launcher::Launcher;
-use crate::net::Offload;
+use quiesce::launcher::Launcher;
+use quiesce::net::Offload;
 
 /// A measurement with a switch side and a veth side.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

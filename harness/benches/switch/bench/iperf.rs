@@ -8,7 +8,7 @@ use serde_json::Value;
 use super::error::BenchError;
 use super::pair::Pair;
 use super::tools::{self, Server};
-use crate::launcher::Launcher;
+use quiesce::launcher::Launcher;
 
 /// What a UDP flood delivered.
 #[derive(Debug, Clone, Copy, PartialEq)]

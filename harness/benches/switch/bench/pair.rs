@@ -5,8 +5,8 @@ use std::net::Ipv4Addr;
 use std::os::fd::OwnedFd;
 
 use super::error::BenchError;
-use crate::net::namespace::{self, TunConfig};
-use crate::net::{LinkMatrix, Offload, Subnet, Switch};
+use quiesce::net::namespace::{self, TunConfig};
+use quiesce::net::{LinkMatrix, Offload, Subnet, Switch};
 
 /// The switched pair's subnet (the veth pair uses 10.78.0.0/24).
 pub const SWITCH_SUBNET: Ipv4Addr = Ipv4Addr::new(10, 79, 0, 0);

@@ -9,7 +9,7 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use super::error::BenchError;
-use crate::launcher::Launcher;
+use quiesce::launcher::Launcher;
 
 /// Fails with the install command if a tool is not on `PATH`.
 pub fn require(tools: &[&str]) -> Result<(), BenchError> {
@@ -32,7 +32,6 @@ fn on_path(tool: &str) -> bool {
 /// A server process; killed (by its pid) when dropped.
 pub struct Server {
     child: tokio::process::Child,
-    argv: String,
 }
 
 impl Server {
@@ -48,7 +47,7 @@ impl Server {
         let mut cmd = Command::new(&argv[0]);
         cmd.args(&argv[1..]).stdin(Stdio::null()).stdout(Stdio::null()).stderr(Stdio::null());
         let child = launcher.spawn(ns, cmd).await.map_err(|e| tool_error(argv, e.to_string()))?;
-        let server = Server { child, argv: argv.join(" ") };
+        let server = Server { child };
         let pid = server.child.id().ok_or_else(|| tool_error(argv, "exited at once".into()))?;
         let started = Instant::now();
         while !bound(pid, proto, port) {
@@ -58,11 +57,6 @@ impl Server {
             tokio::time::sleep(Duration::from_millis(10)).await;
         }
         Ok(server)
-    }
-
-    /// The command line, for messages.
-    pub fn argv(&self) -> &str {
-        &self.argv
     }
 }
 

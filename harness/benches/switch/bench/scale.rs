@@ -9,8 +9,8 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 
 use super::error::BenchError;
-use crate::cluster::{Cluster, NetOptions};
-use crate::observe::NodeView;
+use quiesce::cluster::{Cluster, NetOptions};
+use quiesce::observe::NodeView;
 
 /// One cluster's numbers.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -27,7 +27,7 @@ pub struct ScaleRun {
 pub async fn run(nodes: usize, folder: &Path) -> Result<ScaleRun, BenchError> {
     std::fs::create_dir_all(folder).map_err(BenchError::setup(folder.display().to_string()))?;
     let suite = folder.join("scale.yaml");
-    let plan = crate::suite::load_str(&suite_yaml(nodes), &suite)
+    let plan = quiesce::suite::load_str(&suite_yaml(nodes), &suite)
         .map_err(|e| BenchError::Environment(format!("the scale suite does not load: {e}")))?;
     let started = Instant::now();
     let setup = |e: String| BenchError::Setup { what: format!("{nodes} nodes"), source: std::io::Error::other(e) };
@@ -89,7 +89,7 @@ mod tests {
 
     #[test]
     fn the_scale_suite_loads_as_a_ring() {
-        let plan = crate::suite::load_str(&suite_yaml(5), Path::new("scale.yaml")).unwrap();
+        let plan = quiesce::suite::load_str(&suite_yaml(5), Path::new("scale.yaml")).unwrap();
         assert_eq!(plan.nodes.len(), 5);
         assert!(resident_bytes() > 0);
     }

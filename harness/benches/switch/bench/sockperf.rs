@@ -5,7 +5,7 @@ use std::time::Duration;
 use super::error::BenchError;
 use super::pair::Pair;
 use super::tools::{self, Server};
-use crate::launcher::Launcher;
+use quiesce::launcher::Launcher;
 
 /// Round-trip percentiles in microseconds.
 #[derive(Debug, Clone, Copy, PartialEq)]

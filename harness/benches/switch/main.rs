@@ -1,17 +1,26 @@
-//! `quiesce-bench`: measures the switch against a veth pair and prints one
-//! markdown table (see `quiesce::bench`). Exit codes as `quiesce`'s: 0
-//! done, 2 bad arguments, 3 this machine cannot run it (not root, iperf3
-//! or sockperf missing), 4 a measurement failed.
+//! The switch benchmark: measures the switch against a veth pair and prints
+//! one markdown table (see the [`bench`] module). Run it as root with
+//! `cargo bench --bench switch` (`make bench` does, with `--out
+//! target/bench-table.md`). Exit codes as `quiesce`'s: 0 done, 2 bad
+//! arguments, 3 this machine cannot run it (not root, iperf3 or sockperf
+//! missing), 4 a measurement failed.
+
+// Bench targets are also built with `--cfg test` but no test harness
+// (`cargo build --all-targets`, clippy): the modules' unit tests then
+// compile without their `#[test]` functions. They run in
+// harness/tests/bench_smoke.rs, which includes these modules.
+#[cfg_attr(test, allow(dead_code, unused_imports))]
+mod bench;
 
 use std::path::PathBuf;
 
+use bench::{BenchError, Settings};
 use clap::Parser;
-use quiesce::bench::{self, BenchError, Settings};
 use quiesce::exit::ExitCode;
 
 /// Measure the switch against a veth pair (needs root, iperf3, sockperf).
 #[derive(Debug, Parser)]
-#[command(name = "quiesce-bench", version, about)]
+#[command(name = "switch-bench", version, about)]
 struct Args {
     /// Tiny settings that still run every row: 1 repetition of 1 s, 5 nodes.
     #[arg(long)]
@@ -28,6 +37,9 @@ struct Args {
     /// Also write the table to this file.
     #[arg(long)]
     out: Option<PathBuf>,
+    /// Passed by `cargo bench` to every bench target; changes nothing.
+    #[arg(long, hide = true)]
+    bench: bool,
 }
 
 fn main() -> std::process::ExitCode {

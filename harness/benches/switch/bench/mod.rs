@@ -1,7 +1,7 @@
-//! `quiesce-bench`: the switch measured against a veth pair, in one run.
+//! The switch measured against a veth pair, in one run.
 //!
 //! Each row of the [`Table`] is measured on two links set up once at the
-//! start: two namespaces joined by the [`Switch`](crate::net::Switch) (TUN
+//! start: two namespaces joined by the [`Switch`](quiesce::net::Switch) (TUN
 //! devices, offloads on) and two joined by a veth pair ([`veth`]), with
 //! the same MTU. Repetitions alternate which side goes first, so slow
 //! drift on a shared machine (other builds, other tests) falls on both;

@@ -18,8 +18,8 @@ use quiesce_faults::{Flow, NodeSet, Proto, Rule};
 
 use super::error::BenchError;
 use super::pair::Pair;
-use crate::launcher::Launcher;
-use crate::net::Switch;
+use quiesce::launcher::Launcher;
+use quiesce::net::Switch;
 
 const RULE: &str = "bench-activation";
 

@@ -14,7 +14,7 @@ use rtnetlink::{Handle, LinkUnspec, LinkVeth};
 
 use super::error::BenchError;
 use super::pair::Pair;
-use crate::net::ifconfig;
+use quiesce::net::ifconfig;
 
 const ADDRS: [Ipv4Addr; 2] = [Ipv4Addr::new(10, 78, 0, 1), Ipv4Addr::new(10, 78, 0, 2)];
 const NAMES: [&str; 2] = ["veth0", "veth1"];
