@@ -4,6 +4,9 @@
 //! devices to a userspace [`net::Switch`] that applies faults; a YAML
 //! [`suite`] drives faults and awaits convergence; [`run`] executes it.
 #![warn(missing_docs)]
+// Nothing a user or the OS can make fail may unwrap or expect; where one
+// stays, a comment says why it cannot fire (tests may unwrap).
+#![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used))]
 
 pub mod cli;
 pub mod cluster;

@@ -2,6 +2,10 @@
 //! outcome to an exit code (see [`quiesce::exit::ExitCode`] and
 //! docs/exit-codes.md). A panic is a bug in quiesce: it exits 4.
 
+// Nothing a user or the OS can make fail may unwrap or expect; where one
+// stays, a comment says why it cannot fire (tests may unwrap).
+#![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used))]
+
 use std::panic::AssertUnwindSafe;
 
 use clap::Parser;

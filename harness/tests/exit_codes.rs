@@ -70,6 +70,9 @@ fn code_2_bad_input_of_every_kind() {
     std::fs::create_dir(&empty).unwrap();
     let bad = dir.path().join("bad.yaml");
     std::fs::write(&bad, SUITE.replace("steps:", "step:")).unwrap();
+    let named = dir.path().join("named.yaml");
+    let probe = "    probe: { http: 'http://example.com:80/status' }\n";
+    std::fs::write(&named, SUITE.replace("nodes:", &format!("{probe}nodes:"))).unwrap();
     let good = dir.path().join("good.yaml");
     std::fs::write(&good, SUITE).unwrap();
     // What a shell leaves of a glob that matched nothing.
@@ -78,6 +81,8 @@ fn code_2_bad_input_of_every_kind() {
     let cases: Vec<(Vec<&str>, &str)> = vec![
         (vec!["check", path(&bad)], "bad.yaml:5:1"),
         (vec!["check", path(&empty)], "no suite files in"),
+        (vec!["check", path(&named)], "the URL's host `example.com` is not an IPv4 address"),
+        (vec!["run", path(&named)], "named.yaml:4:20"),
         (vec!["check", "/no/such/suite.yaml"], "cannot read /no/such/suite.yaml"),
         (vec!["check", path(&glob)], "cannot read"),
         (vec!["run", path(&empty)], "no suite files in"),

@@ -223,8 +223,11 @@ impl<'de> Visitor<'de> for CheckVisitor {
             Some(CheckKind::Churn) => map.churn = Some(Default::default()),
             None => {
                 let expected: Vec<String> = CheckKind::keys().map(|k| format!("`{k}`")).collect();
-                let (last, rest) = expected.split_last().expect("there are checks");
-                return Err(E::custom(format!("unknown check `{name}`, expected {} or {last}", rest.join(", "))));
+                let expected = match expected.split_last() {
+                    Some((last, rest)) if !rest.is_empty() => format!("{} or {last}", rest.join(", ")),
+                    _ => expected.join(""),
+                };
+                return Err(E::custom(format!("unknown check `{name}`, expected {expected}")));
             }
         }
         Ok(RawCheck(map))
