@@ -55,6 +55,23 @@ fn code_0_valid_input_and_a_run_that_met_its_expectation() {
 }
 
 #[test]
+fn code_0_an_empty_shard_runs_nothing_and_writes_empty_reports() {
+    let dir = tempfile::tempdir().unwrap();
+    let shards = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/shards");
+    let out = dir.path().join("out");
+    let junit = dir.path().join("junit.xml");
+    let (code, _, stderr) = quiesce(&["run", shards, "--shard", "9/9", "--out", path(&out), "--junit", path(&junit)]);
+    if !nix::unistd::geteuid().is_root() {
+        assert_eq!(code, Some(3), "not root: {stderr}");
+        return;
+    }
+    assert_eq!(code, Some(0), "{stderr}");
+    let report = std::fs::read_to_string(out.join("report.json")).unwrap();
+    assert!(report.contains(r#""suites": []"#), "{report}");
+    assert!(std::fs::read_to_string(&junit).unwrap().contains(r#"tests="0""#));
+}
+
+#[test]
 fn code_1_a_run_that_missed_its_expectation() {
     let dir = tempfile::tempdir().unwrap();
     let run = record(dir.path(), "pass", &[STEP_FAILED[0], STEP_FAILED[1], FINISHED_FAILED]);

@@ -9,8 +9,7 @@ use clap::Args;
 use crate::events;
 use crate::exit::{Error, ExitCode};
 use crate::report::console::Console;
-use crate::report::files::RunJson;
-use crate::report::junit::Junit;
+use crate::report::files::{InvocationFile, RunJson};
 use crate::report::outcome::Verdict;
 use crate::report::timeline::TimelineFile;
 use crate::report::{ReportError, Reporter, Reporters};
@@ -42,7 +41,7 @@ pub fn report(args: &ReportArgs) -> Result<ExitCode, Error> {
     let mut console = Console::summaries();
     let mut run_json = RunJson::into_dir(out);
     let mut timeline = TimelineFile::into_dir(out);
-    let mut junit = args.junit.clone().map(Junit::new);
+    let mut junit = args.junit.clone().map(InvocationFile::junit);
     let mut fold = crate::report::fold::RunFold::default();
     let mut reporters: Vec<&mut dyn Reporter> = vec![&mut console, &mut run_json, &mut timeline, &mut fold];
     if let Some(junit) = &mut junit {

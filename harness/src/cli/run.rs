@@ -13,8 +13,7 @@ use crate::exit::{Error, ExitCode};
 use crate::interrupt::Interrupt;
 use crate::report::collect::Collector;
 use crate::report::console::{self, Console, Contrast};
-use crate::report::files::{InvocationJson, RunJson};
-use crate::report::junit::Junit;
+use crate::report::files::{InvocationFile, RunJson};
 use crate::report::timeline::TimelineFile;
 use crate::report::{ReportError, Reporter, Reporters};
 use crate::run::{folder, run_variant, RunError, RunOptions};
@@ -62,10 +61,9 @@ pub async fn run(args: RunArgs, interrupt: &Interrupt) -> Result<ExitCode, Error
     if let Some(seed) = args.seed {
         plans.iter_mut().for_each(|p| p.seed = seed);
     }
+    // A shard may be empty (more shards than variants): it runs nothing
+    // and writes empty reports.
     let selected = select(&plans, &args.variants, args.shard)?;
-    if selected.is_empty() {
-        return Err(Error::Usage("no suite variant is selected (check --variant and --shard)".into()));
-    }
     crate::preflight::check().map_err(Error::Environment)?;
     let options = RunOptions { out: args.out.clone(), net: NetOptions { mtu: args.mtu, pcap: args.pcap } };
     let mut outputs = Outputs::new(&args);
@@ -134,8 +132,8 @@ struct Outputs {
     console: Console,
     run_json: RunJson,
     timeline: TimelineFile,
-    invocation: InvocationJson,
-    junit: Option<Junit>,
+    invocation: InvocationFile,
+    junit: Option<InvocationFile>,
     contrast: Contrast,
     /// For the exit code and the `--repeat` lines.
     runs: Collector,
@@ -147,8 +145,10 @@ impl Outputs {
             console: Console::new(),
             run_json: RunJson::new(),
             timeline: TimelineFile::new(),
-            invocation: InvocationJson::new(args.report.clone().unwrap_or_else(|| args.out.join("report.json"))),
-            junit: args.junit.clone().map(Junit::new),
+            invocation: InvocationFile::report_json(
+                args.report.clone().unwrap_or_else(|| args.out.join("report.json")),
+            ),
+            junit: args.junit.clone().map(InvocationFile::junit),
             contrast: Contrast::default(),
             runs: Collector::default(),
         }

@@ -216,6 +216,16 @@ mod tests {
     use super::*;
 
     #[test]
+    fn times_round_trip_exactly() {
+        // Without serde_json's float_roundtrip, this read back one ulp off,
+        // and a re-rendered report.json said 1.292916144 for 1.2929161439999999.
+        for t in [1.2929161439999999, 0.1 + 0.2, 1e-9, 12345.678901234567] {
+            let text = serde_json::to_string(&Line { t, event: RunEvent::FaultHealed { ids: Vec::new() } }).unwrap();
+            assert_eq!(serde_json::from_str::<Line>(&text).unwrap().t.to_bits(), t.to_bits(), "{text}");
+        }
+    }
+
+    #[test]
     fn every_kind_round_trips_through_json() {
         let events = vec![
             RunEvent::RunStarted(RunStart {

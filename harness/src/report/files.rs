@@ -1,10 +1,11 @@
-//! The `report.json` files: one in each run folder ([`RunJson`]) and one
-//! for the invocation ([`InvocationJson`]).
+//! The report files: `report.json` in each run folder ([`RunJson`]), and
+//! the invocation's `report.json` and JUnit ([`InvocationFile`]).
 
 use std::path::{Path, PathBuf};
 
 use super::collect::Collector;
 use super::fold::RunFold;
+use super::outcome::RunReport;
 use super::{ReportError, Reporter};
 use crate::events::RunEvent;
 
@@ -62,26 +63,32 @@ impl Reporter for RunJson {
     }
 }
 
-/// Writes the invocation's `report.json` to a path once every run is in.
-#[derive(Debug)]
-pub struct InvocationJson {
+/// A file drawn from every run, written once the last run is in: the
+/// invocation's `report.json` or JUnit.
+pub struct InvocationFile {
     runs: Collector,
     path: PathBuf,
+    write: fn(&RunReport, &Path) -> std::io::Result<()>,
 }
 
-impl InvocationJson {
-    /// To `path`.
-    pub fn new(path: PathBuf) -> InvocationJson {
-        InvocationJson { runs: Collector::default(), path }
+impl InvocationFile {
+    /// The invocation's `report.json`, to `path`.
+    pub fn report_json(path: PathBuf) -> InvocationFile {
+        InvocationFile { runs: Collector::default(), path, write: RunReport::write }
+    }
+
+    /// JUnit XML, to `path`.
+    pub fn junit(path: PathBuf) -> InvocationFile {
+        InvocationFile { runs: Collector::default(), path, write: super::junit::write }
     }
 }
 
-impl Reporter for InvocationJson {
+impl Reporter for InvocationFile {
     fn event(&mut self, folder: &Path, t: f64, event: &RunEvent) {
         self.runs.event(folder, t, event);
     }
 
     fn finish(&mut self) -> Result<(), ReportError> {
-        self.runs.report().write(&self.path).map_err(|e| ReportError::new(&self.path, e))
+        (self.write)(self.runs.report(), &self.path).map_err(|e| ReportError::new(&self.path, e))
     }
 }

@@ -5,39 +5,12 @@
 //! description, every failure with its measured value and the last lines of
 //! each node's log from the first run that missed.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::Duration;
 
 use quick_junit::{NonSuccessKind, Property, Report, TestCase, TestCaseStatus, TestSuite};
 
-use super::collect::Collector;
 use super::outcome::{RunReport, VariantOutcome, VariantReport};
-use super::{ReportError, Reporter};
-use crate::events::RunEvent;
-
-/// Writes the JUnit XML of every run it is fed to a path at the end.
-#[derive(Debug)]
-pub struct Junit {
-    runs: Collector,
-    path: PathBuf,
-}
-
-impl Junit {
-    /// To `path`.
-    pub fn new(path: PathBuf) -> Junit {
-        Junit { runs: Collector::default(), path }
-    }
-}
-
-impl Reporter for Junit {
-    fn event(&mut self, folder: &Path, t: f64, event: &RunEvent) {
-        self.runs.event(folder, t, event);
-    }
-
-    fn finish(&mut self) -> Result<(), ReportError> {
-        write(self.runs.report(), &self.path).map_err(|e| ReportError::new(&self.path, e))
-    }
-}
 
 /// How many log lines of each node a failure quotes.
 const TAIL_LINES: usize = 20;

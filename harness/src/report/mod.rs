@@ -4,8 +4,8 @@
 //! happens; `quiesce report` hands it the events read back from a run
 //! folder. Each output is a reporter: the [`console`] (progress and
 //! summaries), each run's `report.json` ([`files::RunJson`]), the
-//! invocation's `report.json` and JUnit ([`files::InvocationJson`],
-//! [`junit::Junit`]), the before/after table ([`console::Contrast`]) and
+//! invocation's `report.json` and JUnit ([`files::InvocationFile`]), the
+//! before/after table ([`console::Contrast`]) and
 //! `timeline.html` ([`timeline::TimelineFile`]). None parses human text:
 //! what they show comes from the events' fields.
 
