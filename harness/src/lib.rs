@@ -2,7 +2,9 @@
 //!
 //! Real peer processes run in one network namespace each, joined by TUN
 //! devices to a userspace [`net::Switch`] that applies faults; a YAML
-//! [`suite`] drives faults and awaits convergence; [`run`] executes it.
+//! [`suite`] drives faults and awaits convergence; [`run`] executes it,
+//! recording every fact as a typed [`events::RunEvent`] that every
+//! [`report`] is drawn from. Errors and exit codes are in [`exit`].
 #![warn(missing_docs)]
 // Nothing a user or the OS can make fail may unwrap or expect; where one
 // stays, a comment says why it cannot fire (tests may unwrap).

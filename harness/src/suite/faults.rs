@@ -95,6 +95,8 @@ impl StepCx<'_, '_> {
                 Action::Rate { id: String::new(), flow, bits_per_second, queue }
             }
             FaultKind::Reject => Action::Reject { id: String::new(), flow },
+            // Cannot fire: a partition's value is never a flow (steps.rs
+            // routes `Raw::Partition` to `partition`).
             FaultKind::Partition => unreachable!("network_fault is called with a flow fault"),
         };
         let id = self.define(kind, s.id.as_deref());

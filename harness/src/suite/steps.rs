@@ -183,6 +183,8 @@ impl<'a> StepCx<'_, 'a> {
             (_, Raw::Point(p)) => self.point_ref(kind, p),
             (A::Exec, Raw::Exec(argv)) => self.exec(argv, s),
             (A::Http, Raw::Http(url)) => self.http(url, s),
+            // Cannot fire: one_action reads each key's value with the one
+            // raw shape ActionKind gives it, so the pairs above are all.
             _ => unreachable!("actions() pairs each key with its kind of value"),
         })
     }
