@@ -139,3 +139,29 @@ fn merge(found: &[Vec<Issue>]) -> Vec<Issue> {
     }
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn issue(at: usize, message: &str) -> Issue {
+        let path = Path::root().key("steps").index(0).key("repeat").key("steps").index(at);
+        Issue { path, on_key: false, message: message.into(), help: None }
+    }
+
+    #[test]
+    fn an_issue_of_every_iteration_is_kept_once_as_it_is() {
+        let every = vec![issue(0, "unknown node `s9`")];
+        let merged = merge(&[every.clone(), every.clone(), every]);
+        assert_eq!(merged, vec![issue(0, "unknown node `s9`")]);
+    }
+
+    #[test]
+    fn an_issue_of_some_iterations_is_kept_for_the_first_with_its_number() {
+        let clash = |n: usize| issue(1, &format!("fault id `x-{n}` clashes"));
+        let merged = merge(&[vec![], vec![clash(2)], vec![clash(3), issue(0, "other")]]);
+        let want =
+            vec![issue(1, "in iteration 2 of 3: fault id `x-2` clashes"), issue(0, "in iteration 3 of 3: other")];
+        assert_eq!(merged, want);
+    }
+}
