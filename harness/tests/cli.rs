@@ -1,5 +1,6 @@
 //! The CLI's contract: invalid input exits 2 with file:line:col and starts
-//! nothing; missing privilege exits 3 with the fix.
+//! nothing; missing privilege exits 3 with the fix; `explain` lists the plan's
+//! steps, a `repeat` expanded.
 
 use assert_cmd::Command;
 
@@ -167,4 +168,23 @@ fn urls_whose_host_is_not_an_address_are_refused_at_check() {
         assert!(stderr.contains(at) && stderr.contains(message), "{text}: wants {message} at {at}: {stderr}");
         assert!(stderr.contains("`{addr}`, `{addr:NODE}` or a literal address"), "{stderr}");
     }
+}
+
+#[test]
+fn explain_lists_the_steps_of_a_repeat_one_by_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let suite = dir.path().join("flap.yaml");
+    let text = "programs: {p: {command: [x]}}\nnodes: {a: p, b: p}\nsteps:\n  - repeat:\n      times: 2\n      steps:\n        - partition: [a, b]\n          id: flap-{i}\n        - heal: flap-{i}\n";
+    std::fs::write(&suite, text).unwrap();
+    let out = Command::cargo_bin("quiesce").unwrap().arg("explain").arg(&suite).output().unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    let steps: Vec<&str> = stdout.lines().filter(|l| l.contains("(line ")).map(str::trim).collect();
+    let want = [
+        "1. (line 7) partition `flap-1` [a] | [b]",
+        "2. (line 9) heal flap-1",
+        "3. (line 7) partition `flap-2` [a] | [b]",
+        "4. (line 9) heal flap-2",
+    ];
+    assert_eq!(steps, want, "{stdout}");
 }

@@ -326,6 +326,69 @@ fn cases() -> Vec<(&'static str, String, Vec<&'static str>)> {
         ("misspelt spec word", with_steps("  - restart: majorty\n"), vec!["x.yaml:9:14", "unknown node `majorty`", "did you mean `majority`?"]),
         ("unknown node in a flow", with_steps("  - reject: { from: s4 }\n"), vec!["x.yaml:9:21", "unknown node `s4`"]),
         ("node named like a spec word", "programs: {p: {command: [x]}}\nnodes:\n  others: p\n".into(), vec!["x.yaml:3:3", "`others` cannot be a node name"]),
+        (
+            "repeat zero times",
+            with_steps("  - repeat: { times: 0, steps: [{ sleep: 1s }] }\n"),
+            vec!["x.yaml:9:22", "`times: 0` runs nothing: a repeat runs at least once", "a whole number from 1 to 10000"],
+        ),
+        ("repeat a fraction of a time", with_steps("  - repeat: { times: 1.5, steps: [{ sleep: 1s }] }\n"), vec!["x.yaml:9:22", "expected a whole number"]),
+        ("repeat too many times", with_steps("  - repeat: { times: 10001, steps: [{ sleep: 1s }] }\n"), vec!["x.yaml:9:22", "`times: 10001` is more than 10000"]),
+        ("repeat without times", with_steps("  - repeat: { steps: [{ sleep: 1s }] }\n"), vec!["x.yaml:9:5", "`repeat` needs `times:`"]),
+        (
+            "repeat of no steps",
+            with_steps("  - repeat:\n      times: 2\n      steps: []\n"),
+            vec!["x.yaml:11:14", "a `repeat` needs at least one step", "list the steps to repeat"],
+        ),
+        ("repeat without steps", with_steps("  - repeat: { times: 2 }\n"), vec!["x.yaml:9:5", "`repeat` needs `steps:`"]),
+        (
+            "misspelt repeat key",
+            with_steps("  - repeat: { times: 2, step: [{ sleep: 1s }] }\n"),
+            vec!["x.yaml:9:25", "unknown field `step`, expected `times` or `steps`", "did you mean `steps`?"],
+        ),
+        (
+            "misspelt step key inside a repeat",
+            with_steps("  - repeat:\n      times: 2\n      steps:\n        - sleep: 1s\n        - partiton: [[s1], [s2]]\n"),
+            vec!["x.yaml:13:11", "unknown field `partiton`", "did you mean `partition`?"],
+        ),
+        (
+            "fixed fault id in a repeat",
+            with_steps("  - repeat:\n      times: 3\n      steps:\n        - partition: [[s1], [s2]]\n          id: flap\n        - heal: flap\n"),
+            vec![
+                "x.yaml:13:15",
+                "in iteration 2 of 3: fault id `flap` is already used by the step at line 12 (iteration 1)",
+                "write `flap-{i}` to give each iteration its own",
+            ],
+        ),
+        (
+            "fault id of a repeat taken before it",
+            with_steps("  - drop: {}\n    id: flap-2\n  - repeat:\n      times: 3\n      steps:\n        - drop: {}\n          id: flap-{i}\n"),
+            vec!["x.yaml:15:15", "in iteration 2 of 3: fault id `flap-2` is already used by the step at line 9"],
+        ),
+        (
+            "error inside a repeat",
+            with_steps("  - repeat:\n      times: 3\n      steps:\n        - sleep: 1s\n        - pause: s9\n"),
+            vec!["x.yaml:13:18", "error: unknown node `s9`", "give node names"],
+        ),
+        (
+            "heal of an unknown id inside a repeat",
+            with_steps("  - repeat:\n      times: 2\n      steps:\n        - stall: {}\n          id: hold-{i}\n        - release: [\"hold-{i}\", \"held-{i}\"]\n"),
+            vec!["x.yaml:14:33", "in iteration 1 of 2: `held-1` is not the id of a fault started by an earlier step", "did you mean `hold-1`?"],
+        ),
+        (
+            "iteration outside a repeat",
+            with_steps("  - partition: [[s1], [s2]]\n    id: flap-{i}\n  - heal: flap-{i}\n"),
+            vec!["x.yaml:10:9", "`{i}` in `flap-{i}` is the iteration of a `repeat`, but this step is in none", "x.yaml:11:11"],
+        ),
+        (
+            "repeat in a repeat",
+            with_steps("  - repeat:\n      times: 2\n      steps:\n        - repeat: { times: 2, steps: [{ sleep: 1s }] }\n"),
+            vec!["x.yaml:12:11", "a `repeat` cannot contain another `repeat`"],
+        ),
+        (
+            "modifier on a repeat",
+            with_steps("  - repeat: { times: 2, steps: [{ sleep: 1s }] }\n    within: 5s\n"),
+            vec!["x.yaml:10:5", "`within` only goes with `await`, not `repeat`"],
+        ),
     ]
 }
 
@@ -352,6 +415,26 @@ fn every_semantic_error_is_reported_in_file_order() {
     let text = error_of(&source);
     assert_eq!(text.matches("\nerror: ").count() + 1, 4, "three diagnostics and a summary:\n{text}");
     assert!(text.contains("3 errors in x.yaml"), "{text}");
+}
+
+#[test]
+fn an_error_every_iteration_has_is_reported_once_without_an_iteration() {
+    let source = with_steps("  - repeat:\n      times: 4\n      steps:\n        - pause: s9\n        - sleep: 1s\n");
+    let Err(SuiteError::Invalid { diagnostics, .. }) = suite::load_str(&source, Path::new("x.yaml")) else {
+        panic!("expected an invalid suite")
+    };
+    assert_eq!(diagnostics.len(), 1, "{diagnostics:#?}");
+    assert_eq!(diagnostics[0].message, "unknown node `s9`");
+    assert_eq!(diagnostics[0].at.map(|p| (p.line, p.column)), Some((12, 18)));
+}
+
+#[test]
+fn a_fixed_id_in_a_repeat_is_the_error_of_the_steps_written_out() {
+    let repeated = with_steps("  - repeat:\n      times: 2\n      steps:\n        - drop: {}\n          id: x\n");
+    let by_hand = with_steps("  - drop: {}\n    id: x\n  - drop: {}\n    id: x\n");
+    let repeated = error_of(&repeated);
+    assert!(repeated.contains("fault id `x` is already used by the step at line 12 (iteration 1)"), "{repeated}");
+    assert!(error_of(&by_hand).contains("fault id `x` is already used by the step at line 9"));
 }
 
 #[test]
@@ -661,6 +744,57 @@ fn assert_new_commands(a: &[&Action]) {
         timeout: Duration::from_secs(2),
     };
     assert_eq!(a[4], &post);
+}
+
+/// A repeat between two steps (with [`with_steps`], the repeat is on line
+/// 10 and its body's steps on lines 13, 15 and 17).
+const REPEAT: &str = "  - await: converged
+  - repeat:
+      times: 3
+      steps:
+        - partition: [[s1], [s2, s3]]
+          id: flap-{i}
+        - drop: { to: s1 }
+          id: drop-{i}
+        - heal: [\"flap-{i}\", \"drop-{i}\"]
+  - partition: [[s1], [s2]]
+  - heal: all
+";
+
+#[test]
+fn a_repeat_becomes_its_steps_over_with_ids_numbered() {
+    let plan = suite::load_str(&with_steps(REPEAT), Path::new("x.yaml")).unwrap_or_else(|e| panic!("{e}"));
+    let lines: Vec<usize> = plan.steps.iter().map(|s| s.line).collect();
+    assert_eq!(lines, [9, 13, 15, 17, 13, 15, 17, 13, 15, 17, 18, 19]);
+    let a: Vec<&Action> = plan.steps.iter().map(|s| &s.action).collect();
+    let to_s1 = FlowSpec { to: Some(nodes(&[0])), ..FlowSpec::default() };
+    for n in 1..=3 {
+        let (partition, drop, heal) = (a[3 * n - 2], a[3 * n - 1], a[3 * n]);
+        let shape = PartitionShape::Groups(vec![nodes(&[0]), nodes(&[1, 2])]);
+        assert_eq!(partition, &Action::Partition { id: format!("flap-{n}"), shape });
+        assert_eq!(drop, &Action::Drop { id: format!("drop-{n}"), flow: to_s1.clone(), probability: 1.0, count: None });
+        assert_eq!(heal, &Action::Heal(Heal::Ids(vec![format!("flap-{n}"), format!("drop-{n}")])));
+    }
+    let after = PartitionShape::Groups(vec![nodes(&[0]), nodes(&[1])]);
+    assert_eq!(a[10], &Action::Partition { id: "partition-11".into(), shape: after });
+    assert_eq!(a[11], &Action::Heal(Heal::All));
+}
+
+#[test]
+fn a_repeat_is_its_steps_written_out() {
+    let repeated = with_steps(
+        "  - repeat:\n      times: 2\n      steps:\n        - stall: { from: s2 }\n        - sleep: 1s\n        - release: all\n  - drop: {}\n  - heal: [drop-7]\n",
+    );
+    let by_hand = with_steps(
+        "  - stall: { from: s2 }\n  - sleep: 1s\n  - release: all\n  - stall: { from: s2 }\n  - sleep: 1s\n  - release: all\n  - drop: {}\n  - heal: [drop-7]\n",
+    );
+    let load = |s: &str| suite::load_str(s, Path::new("x.yaml")).unwrap_or_else(|e| panic!("{e}"));
+    let actions = |s: &str| load(s).steps.into_iter().map(|s| s.action).collect::<Vec<Action>>();
+    assert_eq!(actions(&repeated), actions(&by_hand));
+    let stall =
+        |id: &str| Action::Stall { id: id.into(), flow: FlowSpec { from: Some(nodes(&[1])), ..FlowSpec::default() } };
+    assert_eq!(actions(&repeated)[0], stall("stall-1"));
+    assert_eq!(actions(&repeated)[3], stall("stall-4"));
 }
 
 #[test]

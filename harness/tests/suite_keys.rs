@@ -98,7 +98,7 @@ fn places() -> Vec<(String, String)> {
         ("steps[]".into(), step("KEY: 1")),
         ("checks[]".into(), check("KEY: 1")),
     ];
-    for action in ["await", "partition", "breakpoint", "continue", "disarm"] {
+    for action in ["await", "partition", "breakpoint", "continue", "disarm", "repeat"] {
         out.push((format!("steps[].{action}"), step(&format!("{action}: {{ KEY: 1 }}"))));
     }
     for flow in FaultKind::ALL.iter().filter(|f| **f != FaultKind::Partition) {
@@ -149,16 +149,19 @@ struct Object {
 fn schema_objects() -> BTreeMap<String, Object> {
     let schema = schema::json_schema();
     let mut out = BTreeMap::new();
-    walk(&schema, &schema, "", &mut out, 0);
+    walk(&schema, &schema, "", &mut out, &mut Vec::new());
     out
 }
 
-fn resolve<'a>(root: &'a Value, mut node: &'a Value) -> &'a Value {
+/// `node` with its `$ref`s followed, and the references followed.
+fn resolve<'a>(root: &'a Value, mut node: &'a Value) -> (&'a Value, Vec<&'a str>) {
+    let mut refs = Vec::new();
     while let Some(r) = node.get("$ref").and_then(Value::as_str) {
         let pointer = r.strip_prefix('#').unwrap_or_else(|| panic!("non-local $ref {r}"));
         node = root.pointer(pointer).unwrap_or_else(|| panic!("dangling $ref {r}"));
+        refs.push(r);
     }
-    node
+    (node, refs)
 }
 
 fn join(path: &str, key: &str) -> String {
@@ -171,13 +174,20 @@ fn join(path: &str, key: &str) -> String {
 
 /// Follows the structure of the schema (references, `allOf`/`anyOf`/`oneOf`
 /// branches, properties, map values and list items), not its constraints
-/// (`not`, `if`/`then`, `dependencies`).
-fn walk(root: &Value, node: &Value, path: &str, out: &mut BTreeMap<String, Object>, depth: usize) {
-    assert!(depth < 32, "the schema nests too deep at `{path}`");
-    let node = resolve(root, node);
+/// (`not`, `if`/`then`, `dependencies`). A reference already being walked
+/// (a repeat's steps are steps) is not walked again: its keys are at the
+/// outer place.
+fn walk<'a>(root: &'a Value, node: &'a Value, path: &str, out: &mut BTreeMap<String, Object>, refs: &mut Vec<&'a str>) {
+    assert!(refs.len() < 32, "the schema nests too deep at `{path}`");
+    let (node, followed) = resolve(root, node);
+    if followed.iter().any(|r| refs.contains(r)) {
+        return;
+    }
+    let depth = refs.len();
+    refs.extend(followed);
     for branches in ["allOf", "anyOf", "oneOf"] {
         for branch in node.get(branches).and_then(Value::as_array).into_iter().flatten() {
-            walk(root, branch, path, out, depth + 1);
+            walk(root, branch, path, out, refs);
         }
     }
     if let Some(properties) = node.get("properties").and_then(Value::as_object) {
@@ -185,15 +195,16 @@ fn walk(root: &Value, node: &Value, path: &str, out: &mut BTreeMap<String, Objec
         object.closed |= node.get("additionalProperties") == Some(&Value::Bool(false));
         object.keys.extend(properties.keys().cloned());
         for (key, value) in properties {
-            walk(root, value, &join(path, key), out, depth + 1);
+            walk(root, value, &join(path, key), out, refs);
         }
     }
     if let Some(values) = node.get("additionalProperties").filter(|v| v.is_object()) {
-        walk(root, values, &join(path, "*"), out, depth + 1);
+        walk(root, values, &join(path, "*"), out, refs);
     }
     if let Some(items) = node.get("items") {
-        walk(root, items, &format!("{path}[]"), out, depth + 1);
+        walk(root, items, &format!("{path}[]"), out, refs);
     }
+    refs.truncate(depth);
 }
 
 #[test]
@@ -439,6 +450,12 @@ steps:
     expect: 204
     timeout: 2s
   - sleep: 250ms
+  - repeat:
+      times: 2
+      steps:
+        - drop: { to: s1 }
+          id: flap-{i}
+        - heal: flap-{i}
 checks:
   - converged
   - live
@@ -526,6 +543,14 @@ fn the_schema_rejects_what_the_loader_rejects() {
         ("churn max without counter", check("churn: { max: 1 }")),
         ("bad churn start", check("churn: { max-resets: 0, after: start }")),
         ("bad expectation", format!("{HEAD}variants:\n  v: {{ expect: passes }}\n")),
+        ("repeat zero times", step("repeat: { times: 0, steps: [{ sleep: 1s }] }")),
+        ("repeat too many times", step("repeat: { times: 10001, steps: [{ sleep: 1s }] }")),
+        ("repeat of a fraction", step("repeat: { times: 1.5, steps: [{ sleep: 1s }] }")),
+        ("repeat without times", step("repeat: { steps: [{ sleep: 1s }] }")),
+        ("repeat of no steps", step("repeat: { times: 2, steps: [] }")),
+        ("repeat of a bad step", step("repeat: { times: 2, steps: [{ sleep: 1s, within: 2s }] }")),
+        ("repeat in a repeat", step("repeat: { times: 2, steps: [{ repeat: { times: 2, steps: [{ sleep: 1s }] } }] }")),
+        ("repeat with a modifier", step("repeat: { times: 2, steps: [{ sleep: 1s }] }\n    within: 1s")),
     ];
     for (what, yaml) in &cases {
         assert!(suite::load_str(yaml, Path::new("x.yaml")).is_err(), "{what}: the loader accepts\n{yaml}");

@@ -18,7 +18,7 @@ use super::vocabulary::{spec_word, spec_words};
 pub type VariantUses = Vec<(String, Path)>;
 
 /// One problem, to be located by its path.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Issue {
     /// The offending value.
     pub path: Path,

@@ -137,7 +137,7 @@ pub fn from_serde(err: &serde_yaml::Error, source: &str) -> Diagnostic {
 }
 
 /// What serde calls the raw types and primitives, in the user's terms.
-const NAMES: [(&str, &str); 18] = [
+const NAMES: [(&str, &str); 19] = [
     ("struct RawSuite", "a suite (a map with `programs:`, `nodes:` and `steps:`)"),
     ("struct RawProgram", "a program (a map with `command:`)"),
     ("struct RawProbe", "a probe (`{ http: URL }` or `{ command: [ARGV...] }`)"),
@@ -150,6 +150,7 @@ const NAMES: [(&str, &str); 18] = [
     ("struct RawBreakpoint", "a breakpoint (`{ nodes, point, match, action }`)"),
     ("struct RawPointRef", "`{ nodes, point }`"),
     ("struct RawOneWay", "a one-way partition (`{ from, to }`)"),
+    ("struct RawRepeat", "a repeat (`{ times: N, steps: [...] }`)"),
     ("struct RawAwaitMap", "`{ hit: POINT, nodes: NODES }` or `{ up: NODES }`"),
     ("expected a boolean", "expected `true` or `false`"),
     ("expected u64", "expected a whole number"),

@@ -13,7 +13,7 @@ use super::plan::{Action, FlowSpec, Heal, PartitionShape};
 use super::rate;
 use super::raw::Names;
 use super::raw_steps::{RawFlow, RawPartition, RawStep};
-use super::steps::{Fault, StepCx};
+use super::steps::{Fault, Site, StepCx};
 use super::vocabulary::{ActionKind, FaultKind, PROTOS};
 
 impl StepCx<'_, '_> {
@@ -183,8 +183,14 @@ impl StepCx<'_, '_> {
 
     /// Registers the fault this step starts; returns its id.
     fn define(&mut self, kind: FaultKind, explicit: Option<&str>) -> String {
-        let id = explicit.map_or_else(|| format!("{kind}-{}", self.number), str::to_string);
         let at = if explicit.is_some() { self.path.key("id") } else { self.path.clone() };
+        let id = match explicit {
+            None => format!("{kind}-{}", self.number),
+            Some(written) => match self.id(written, &at) {
+                Some(id) => id,
+                None => return written.to_string(),
+            },
+        };
         if id.is_empty()
             || id == "all"
             || !id.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-'))
@@ -196,12 +202,18 @@ impl StepCx<'_, '_> {
             );
         }
         if let Some((_, f)) = self.history.faults.iter().find(|(k, _)| *k == id) {
-            let line = f.line;
-            self.cx.at(&at, format!("fault id `{id}` is already used by the step at line {line}"), None);
+            let message = format!("fault id `{id}` is already used by the step at {}", f.at);
+            let help = self.per_iteration_help(explicit, f.at);
+            self.cx.at(&at, message, help);
         } else {
-            self.history.faults.push((id.clone(), Fault { kind, line: self.line, healed_at: None }));
+            self.history.faults.push((id.clone(), Fault { kind, at: self.site(), healed_at: None }));
         }
         id
+    }
+
+    /// Where this step is.
+    fn site(&self) -> Site {
+        Site { line: self.line, iteration: self.iteration }
     }
 
     /// `heal`/`release`: `all`, an id or a list of ids of earlier faults.
@@ -212,11 +224,11 @@ impl StepCx<'_, '_> {
             if items.len() > 1 {
                 self.cx.at(&at, "`all` cannot be listed with ids", None);
             }
-            let line = self.line;
+            let site = self.site();
             let releasing = verb == ActionKind::Release;
             let active = self.history.faults.iter_mut().map(|(_, f)| f);
             for f in active.filter(|f| f.healed_at.is_none() && (!releasing || f.kind == FaultKind::Stall)) {
-                f.healed_at = Some(line);
+                f.healed_at = Some(site);
             }
             return Heal::All;
         }
@@ -224,16 +236,17 @@ impl StepCx<'_, '_> {
             self.cx.at(&at, format!("`{verb}` needs `all`, an id, or a list of ids"), None);
         }
         let mut out = Vec::new();
-        for (i, id) in items {
+        for (i, written) in items {
             let path = i.map_or_else(|| at.clone(), |i| at.index(i));
-            self.undo_one(id, verb, &path);
-            out.push(id.to_string());
+            let Some(id) = self.id(written, &path) else { continue };
+            self.undo_one(&id, verb, &path);
+            out.push(id);
         }
         Heal::Ids(out)
     }
 
     fn undo_one(&mut self, id: &str, verb: ActionKind, path: &Path) {
-        let line = self.line;
+        let site = self.site();
         let Some((_, fault)) = self.history.faults.iter_mut().find(|(k, _)| k == id) else {
             let known: Vec<&str> = self.history.faults.iter().map(|(k, _)| k.as_str()).collect();
             let help = did_you_mean(id, known.iter().copied()).or_else(|| match known.is_empty() {
@@ -244,16 +257,16 @@ impl StepCx<'_, '_> {
             return;
         };
         if verb == ActionKind::Release && fault.kind != FaultKind::Stall {
-            let (kind, line) = (fault.kind, fault.line);
+            let (kind, line) = (fault.kind, fault.at.line);
             self.cx.at(
                 path,
                 format!("`{id}` is a {kind} (line {line}); `release` undoes stalls"),
                 Some(format!("use `heal: {id}`")),
             );
         } else if let Some(healed) = fault.healed_at {
-            self.cx.at(path, format!("`{id}` was already undone by the step at line {healed}"), None);
+            self.cx.at(path, format!("`{id}` was already undone by the step at {healed}"), None);
         } else {
-            fault.healed_at = Some(line);
+            fault.healed_at = Some(site);
         }
     }
 }

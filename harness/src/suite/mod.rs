@@ -19,7 +19,8 @@
 //!    the faults crate's types (`TargetSpec`, `Proto`).
 //! 4. **Validation.** `checker` (issues with the path of the offending
 //!    value, node and template resolution), then `checks` and `urls`, then
-//!    `steps` (with `faults`, `points`, `commands`), then `validate`, which
+//!    `steps` (with `faults`, `points`, `commands`, and `repeat`, which
+//!    expands into ordinary steps), then `validate`, which
 //!    turns the raw suite into a [`plan::Plan`] (names, targets, durations,
 //!    rates, templates, URLs, fault ids, breakpoints), collecting every
 //!    problem. Where the runtime has a pure parser, validation calls it
@@ -43,6 +44,7 @@ pub mod rate;
 mod raw;
 mod raw_steps;
 mod raw_values;
+mod repeat;
 pub mod schema;
 mod shapes;
 mod steps;

@@ -5,7 +5,9 @@
 //! with every action key and every modifier optional (validation checks that
 //! there is exactly one action and only its modifiers), and the values that
 //! take more than one shape (`partition:`, `await:`) have their own visitors.
+//! A `repeat` holds raw steps itself; validation expands it.
 
+use std::borrow::Cow;
 use std::fmt;
 
 use serde::de::{self, value::MapAccessDeserializer, Deserializer, MapAccess, SeqAccess, Visitor};
@@ -13,6 +15,7 @@ use serde::Deserialize;
 
 use super::raw_values::{present, Map, Names};
 use super::shapes;
+use super::vocabulary;
 
 /// One step: exactly one action key, plus that action's modifiers.
 #[derive(Debug, Default, Deserialize, schemars::JsonSchema)]
@@ -155,6 +158,46 @@ pub struct RawStep {
     /// With `http`: the status expected (default any 2xx).
     #[schemars(extend("minimum" = 100, "maximum" = 599))]
     pub expect: Option<i64>,
+    /// Runs `steps` `times` times over, in order; `{i}` in an id (`id`,
+    /// `heal`, `release`) is the iteration, from 1.
+    pub repeat: Option<RawRepeat>,
+}
+
+/// `repeat: { times: N, steps: [...] }`: the steps, N times over.
+#[derive(Debug, Default, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+#[schemars(rename = "Repeat")]
+pub struct RawRepeat {
+    /// How many times to run the steps (required): a whole number from 1 to
+    /// 10000.
+    #[schemars(with = "i64", extend("minimum" = 1, "maximum" = vocabulary::MAX_REPEAT))]
+    pub times: Option<i64>,
+    /// The steps to repeat (required, not empty): any steps but `repeat`.
+    #[schemars(with = "RepeatedSteps")]
+    pub steps: Option<Vec<RawStep>>,
+}
+
+/// The schema of a repeat's `steps`: at least one step, none a `repeat`.
+struct RepeatedSteps;
+
+impl schemars::JsonSchema for RepeatedSteps {
+    fn inline_schema() -> bool {
+        true
+    }
+
+    fn schema_name() -> Cow<'static, str> {
+        "RepeatedSteps".into()
+    }
+
+    fn json_schema(g: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({
+            "type": "array",
+            "minItems": 1,
+            "items": {
+                "allOf": [g.subschema_for::<RawStep>(), { "not": { "required": ["repeat"] } }]
+            }
+        })
+    }
 }
 
 /// The packets a fault applies to; every key is optional and `{}` is every

@@ -18,6 +18,10 @@ use super::vocabulary::{self, spec_words, ActionKind, ChurnFrom, Expect, Modifie
 /// Names of nodes, variants, points and fault ids.
 const NAME: &str = "^[A-Za-z0-9_.-]+$";
 
+/// A fault id as written: a name, where `{i}` may stand for the iteration
+/// of a `repeat` ([`vocabulary::ITERATION`]).
+const FAULT_ID: &str = r"^([A-Za-z0-9_.-]|\{i\})+$";
+
 /// A duration as [`super::duration::parse`] reads it.
 const DURATION: &str = r"^\s*[0-9]+(\.[0-9]+)?\s*(ms|s|m|h)\s*$";
 
@@ -242,9 +246,9 @@ schema_type!(
     FaultId,
     inline = false,
     |g| json_schema!({
-        "description": "A fault id: letters, digits, `_`, `.` and `-`, and not `all`.",
+        "description": "A fault id: letters, digits, `_`, `.` and `-`, and not `all`; in a `repeat`, `{i}` is the iteration, from 1.",
         "type": "string",
-        "pattern": NAME,
+        "pattern": FAULT_ID,
         "not": { "const": "all" }
     })
 );

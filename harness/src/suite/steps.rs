@@ -4,9 +4,11 @@
 //! `continue`, `disarm` and `await: {hit}` only name things that exist.
 //!
 //! Network faults are in [`super::faults`], breakpoints in
-//! [`super::points`], `exec` and `http` in [`super::commands`].
+//! [`super::points`], `exec` and `http` in [`super::commands`], and `repeat`
+//! (expanded here into ordinary steps) in [`super::repeat`].
 
 use std::collections::BTreeMap;
+use std::fmt;
 use std::str::FromStr;
 use std::time::Duration;
 
@@ -17,7 +19,7 @@ use super::error::did_you_mean;
 use super::locate::Path;
 use super::plan::{Action, AwaitCondition, NodePlan, Program, Step, Targets};
 use super::raw::Names;
-use super::raw_steps::{RawAwait, RawBreakpoint, RawFlow, RawPartition, RawPointRef, RawStep};
+use super::raw_steps::{RawAwait, RawBreakpoint, RawFlow, RawPartition, RawPointRef, RawRepeat, RawStep};
 use super::urls::Urls;
 use super::vocabulary::{ActionKind, BareCondition, FaultKind, Modifier};
 
@@ -33,6 +35,7 @@ enum Raw<'a> {
     Point(&'a RawPointRef),
     Exec(&'a [String]),
     Http(&'a str),
+    Repeat(&'a RawRepeat),
 }
 
 fn actions(s: &RawStep) -> Vec<(ActionKind, Raw<'_>)> {
@@ -68,6 +71,7 @@ fn actions(s: &RawStep) -> Vec<(ActionKind, Raw<'_>)> {
     out.extend(points.into_iter().filter_map(|(k, v)| Some((k, Raw::Point(v.as_ref()?)))));
     out.extend(s.exec.as_deref().map(|v| (A::Exec, Raw::Exec(v))));
     out.extend(s.http.as_deref().map(|v| (A::Http, Raw::Http(v))));
+    out.extend(s.repeat.as_ref().map(|v| (A::Repeat, Raw::Repeat(v))));
     out
 }
 
@@ -108,14 +112,32 @@ pub struct Scope<'s> {
     pub urls: &'s Urls<'s>,
 }
 
+/// Where a step is: its line, and its iteration inside a `repeat`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Site {
+    /// The step's line.
+    pub line: usize,
+    /// The iteration, from 1, inside a `repeat`.
+    pub iteration: Option<usize>,
+}
+
+impl fmt::Display for Site {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.iteration {
+            Some(n) => write!(f, "line {} (iteration {n})", self.line),
+            None => write!(f, "line {}", self.line),
+        }
+    }
+}
+
 /// A fault started by a step.
 pub struct Fault {
     /// Its kind.
     pub kind: FaultKind,
-    /// Its step's line.
-    pub line: usize,
-    /// The line of the step that undid it.
-    pub healed_at: Option<usize>,
+    /// Its step.
+    pub at: Site,
+    /// The step that undid it.
+    pub healed_at: Option<Site>,
 }
 
 /// What earlier steps started.
@@ -127,19 +149,63 @@ pub struct History {
     pub armed: Vec<(String, usize)>,
 }
 
-/// Validates `steps:`.
+/// Validates `steps:`, expanding each `repeat` into ordinary steps.
 pub fn steps(cx: &mut Checker<'_>, scope: &Scope<'_>, uses: &mut VariantUses, raw: &[RawStep]) -> Vec<Step> {
-    let mut history = History::default();
-    let mut out = Vec::new();
+    let mut script = Script { cx, scope, uses, history: History::default(), number: 0, out: Vec::new() };
     for (i, step) in raw.iter().enumerate() {
-        let path = Path::root().key("steps").index(i);
-        let line = cx.loc.value(&path).map_or(0, |p| p.line);
-        let mut sx = StepCx { cx: &mut *cx, scope, uses: &mut *uses, history: &mut history, path, line, number: i + 1 };
-        if let Some(action) = sx.step(step) {
-            out.push(Step { line, action });
+        script.step(step, Path::root().key("steps").index(i), None);
+    }
+    script.out
+}
+
+/// The steps validated so far, in plan order, and what they started.
+pub struct Script<'c, 'a> {
+    /// Where issues go.
+    pub cx: &'c mut Checker<'a>,
+    /// Nodes and programs.
+    pub scope: &'c Scope<'c>,
+    /// `{variant.KEY}` uses, for templates in `exec` and `http`.
+    pub uses: &'c mut VariantUses,
+    /// What earlier steps started.
+    pub history: History,
+    /// How many plan steps came before (valid or not).
+    pub number: usize,
+    /// The plan's steps so far.
+    pub out: Vec<Step>,
+}
+
+impl Script<'_, '_> {
+    /// Validates the step at `path` (in `iteration` of a repeat) and adds
+    /// what it becomes: one plan step, or a repeat's.
+    pub fn step(&mut self, s: &RawStep, path: Path, iteration: Option<usize>) {
+        let line = self.cx.loc.value(&path).map_or(0, |p| p.line);
+        let mut sx = StepCx {
+            cx: &mut *self.cx,
+            scope: self.scope,
+            uses: &mut *self.uses,
+            history: &mut self.history,
+            path: path.clone(),
+            line,
+            number: self.number + 1,
+            iteration,
+        };
+        match sx.step(s) {
+            Some(Validated::Repeat(repeat)) => self.repeat(repeat, &path, iteration),
+            Some(Validated::Action(action)) => {
+                self.number += 1;
+                self.out.push(Step { line, action });
+            }
+            None => self.number += 1,
         }
     }
-    out
+}
+
+/// What a raw step becomes.
+enum Validated<'s> {
+    /// A plan step's action.
+    Action(Action),
+    /// A `repeat`, to expand.
+    Repeat(&'s RawRepeat),
 }
 
 /// Validation of one step.
@@ -152,21 +218,30 @@ pub struct StepCx<'c, 'a> {
     pub uses: &'c mut VariantUses,
     /// What earlier steps started.
     pub history: &'c mut History,
-    /// The step's path, `steps[i]`.
+    /// The step's path, `steps[i]` (or `steps[i].repeat.steps[j]`).
     pub path: Path,
     /// Its line.
     pub line: usize,
-    /// Its 1-based number, for default fault ids.
+    /// Its 1-based number in the plan, for default fault ids.
     pub number: usize,
+    /// Its iteration inside a `repeat`, from 1.
+    pub iteration: Option<usize>,
 }
 
 impl<'a> StepCx<'_, 'a> {
-    fn step(&mut self, s: &RawStep) -> Option<Action> {
-        use ActionKind as A;
+    fn step<'s>(&mut self, s: &'s RawStep) -> Option<Validated<'s>> {
         let (kind, raw) = self.one_action(s)?;
         self.check_modifiers(kind, s);
+        Some(match raw {
+            Raw::Repeat(repeat) => Validated::Repeat(repeat),
+            raw => Validated::Action(self.action(kind, raw, s)),
+        })
+    }
+
+    fn action(&mut self, kind: ActionKind, raw: Raw<'_>, s: &RawStep) -> Action {
+        use ActionKind as A;
         let at = self.path.key(kind.key());
-        Some(match (kind, raw) {
+        match (kind, raw) {
             (A::Sleep, Raw::Sleep(d)) => Action::Sleep(self.cx.duration(Some(d), &at, Duration::ZERO)),
             (A::Await, Raw::Await(c)) => self.await_(c, s),
             (A::Pause, Raw::Nodes(n)) => Action::Pause(self.targets(n, &at)),
@@ -186,7 +261,7 @@ impl<'a> StepCx<'_, 'a> {
             // Cannot fire: one_action reads each key's value with the one
             // raw shape ActionKind gives it, so the pairs above are all.
             _ => unreachable!("actions() pairs each key with its kind of value"),
-        })
+        }
     }
 
     /// Resolves targets at `path`.

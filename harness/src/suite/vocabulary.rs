@@ -3,8 +3,9 @@
 //! with which action ([`ActionKind::modifiers`]), the network faults among
 //! the actions ([`FaultKind`]), the checks ([`CheckKind`]), and the smaller
 //! word lists (await conditions, breakpoint actions, churn window starts,
-//! expectations, target words, protocols, HTTP methods). The plan uses the
-//! small enums as they are.
+//! expectations, target words, protocols, HTTP methods), and the limits of
+//! `repeat` ([`MAX_REPEAT`], [`ITERATION`]). The plan uses the small enums as
+//! they are.
 //!
 //! Everything else reads these: the validator (one action per step, only its
 //! modifiers, "did you mean" lists), the JSON Schema ([`super::schema`]) and
@@ -107,6 +108,9 @@ words!(
         Exec = "exec",
         /// `http: URL`
         Http = "http",
+        /// `repeat: {times, steps}`: the steps, `times` times over; expanded
+        /// into ordinary steps at validation.
+        Repeat = "repeat",
     }
 );
 
@@ -253,7 +257,8 @@ impl ActionKind {
             | ActionKind::Release
             | ActionKind::Breakpoint
             | ActionKind::Continue
-            | ActionKind::Disarm => &[],
+            | ActionKind::Disarm
+            | ActionKind::Repeat => &[],
         }
     }
 
@@ -324,6 +329,13 @@ pub fn proto_key(proto: Proto) -> &'static str {
         Proto::Icmp => "icmp",
     }
 }
+
+/// The most times a `repeat` may run its steps: a bound on the size of the
+/// expanded plan, so that `quiesce check` stays quick.
+pub const MAX_REPEAT: usize = 10_000;
+
+/// What an id inside a `repeat` writes for the iteration, from 1.
+pub const ITERATION: &str = "{i}";
 
 /// The methods `http` may use.
 pub const METHODS: [&str; 6] = ["GET", "POST", "PUT", "DELETE", "PATCH", "HEAD"];
