@@ -64,11 +64,6 @@ impl RunFold {
         self.start.is_some()
     }
 
-    /// Whether the run recorded its end.
-    pub fn finished(&self) -> bool {
-        self.finished
-    }
-
     /// Whether every step and check so far passed, and nothing failed.
     pub fn passed(&self) -> bool {
         self.failures.is_empty() && self.checks.iter().all(|c| c.passed)
