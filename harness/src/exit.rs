@@ -4,6 +4,7 @@
 use std::path::PathBuf;
 
 use crate::events::ReadError;
+use crate::nemesis::expand::ExpandError;
 use crate::report::ReportError;
 use crate::suite::SuiteError;
 
@@ -67,6 +68,16 @@ impl Error {
             Error::Suites(_) | Error::NoSuites(_) | Error::Usage(_) | Error::Events(_) => ExitCode::Invalid,
             Error::Environment(_) | Error::Report(_) => ExitCode::Environment,
             Error::Internal(_) => ExitCode::Internal,
+        }
+    }
+}
+
+impl From<ExpandError> for Error {
+    fn from(e: ExpandError) -> Error {
+        match e {
+            ExpandError::Io { .. } => Error::Environment(e.to_string()),
+            ExpandError::Changed(_) => Error::Usage(e.to_string()),
+            ExpandError::Invalid(_) => Error::Internal(e.to_string()),
         }
     }
 }

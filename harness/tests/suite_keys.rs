@@ -98,7 +98,7 @@ fn places() -> Vec<(String, String)> {
         ("steps[]".into(), step("KEY: 1")),
         ("checks[]".into(), check("KEY: 1")),
     ];
-    for action in ["await", "partition", "breakpoint", "continue", "disarm", "repeat"] {
+    for action in ["await", "partition", "breakpoint", "continue", "disarm", "repeat", "nemesis"] {
         out.push((format!("steps[].{action}"), step(&format!("{action}: {{ KEY: 1 }}"))));
     }
     for flow in FaultKind::ALL.iter().filter(|f| **f != FaultKind::Partition) {
@@ -456,6 +456,13 @@ steps:
         - drop: { to: s1 }
           id: flap-{i}
         - heal: flap-{i}
+  - nemesis:
+      time: 20s
+      faults: [partition, one-way, pause, breakpoint]
+      targets: [one, halves]
+      gap: 2s
+      duration: [1s, 3s]
+      max-active: 2
 checks:
   - converged
   - live

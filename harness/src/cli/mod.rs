@@ -1,7 +1,8 @@
-//! The command line: `quiesce run`, `check`, `list`, `explain`, `report`,
+//! The command line: `quiesce run`, `explore`, `check`, `list`, `explain`, `report`,
 //! `schema`. Each command returns an [`ExitCode`] for its verdict or an
 //! [`Error`] whose kind gives the code (docs/exit-codes.md).
 
+mod explore;
 mod inspect;
 mod report;
 mod run;
@@ -33,6 +34,9 @@ pub struct Cli {
 pub enum Command {
     /// Run suites (needs root).
     Run(run::RunArgs),
+    /// Run a suite's nemesis from many seeds; keep, replay and shrink the
+    /// schedules that fail (needs root, but `--dry-run`).
+    Explore(explore::ExploreArgs),
     /// Validate suite files without running anything (no privilege needed).
     Check {
         /// Suite files or folders of them.
@@ -76,6 +80,7 @@ pub async fn main(cli: Cli, interrupt: Interrupt) -> ExitCode {
     let result = match cli.command {
         Command::Check { suites } => check(&suites),
         Command::Run(args) => run::run(args, &interrupt).await,
+        Command::Explore(args) => explore::explore(args, &interrupt).await,
         Command::List { suites, variants, shard } => inspect::list(&suites, &variants, shard),
         Command::Explain { suite, variant } => inspect::explain(&suite, variant.as_deref()),
         Command::Report(args) => report::report(&args),

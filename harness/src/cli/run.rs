@@ -11,12 +11,13 @@ use super::{load_all, parse_shard, rerun_command, select};
 use crate::cluster::NetOptions;
 use crate::exit::{Error, ExitCode};
 use crate::interrupt::Interrupt;
+use crate::nemesis::expand;
 use crate::report::collect::Collector;
 use crate::report::console::{self, Console, Contrast};
 use crate::report::files::{InvocationFile, RunJson};
 use crate::report::timeline::TimelineFile;
 use crate::report::{ReportError, Reporter, Reporters};
-use crate::run::{folder, run_variant, RunError, RunOptions};
+use crate::run::{folder, run_variant, Provenance, RunError, RunOptions};
 use crate::shard::Shard;
 use crate::suite::plan::{Plan, Variant};
 
@@ -113,8 +114,22 @@ async fn run_once(
 ) -> Result<(), Error> {
     let folder = folder::create(&options.out, &plan.name, &variant.name)
         .map_err(|e| ReportError::new(&options.out.join(&plan.name).join(&variant.name), e))?;
+    let mut provenance = Provenance { rerun: rerun.to_string(), nemesis: None };
+    let written;
+    let plan = match expand::find(plan) {
+        None => plan,
+        Some(nemesis) => {
+            let schedule = expand::draw_for(plan, nemesis, plan.seed);
+            let file = folder.join("schedule.yaml");
+            let what = format!("drawn from seed {}", plan.seed);
+            let drawn;
+            (written, drawn) = expand::write_out(plan, nemesis, variant, &schedule, &file, what)?;
+            provenance.nemesis = Some(drawn);
+            &written
+        }
+    };
     let mut reporters = outputs.reporters();
-    match run_variant(plan, variant, &folder, options, rerun, &mut reporters, interrupt).await {
+    match run_variant(plan, variant, &folder, options, &provenance, &mut reporters, interrupt).await {
         Ok(_) => Ok(()),
         Err(e) => {
             let (suite, variant, folder) = (&plan.name, &variant.name, folder.display());

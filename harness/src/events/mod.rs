@@ -199,6 +199,21 @@ pub struct RunStart {
     pub steps: usize,
     /// The command that runs this variant again with this seed.
     pub rerun: String,
+    /// When the suite has a nemesis: the schedule it drew, which ran.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub nemesis: Option<NemesisRun>,
+}
+
+/// The schedule a run's nemesis drew, and where it is written out.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct NemesisRun {
+    /// The suite written out with the schedule's steps (`schedule.yaml`
+    /// in the run folder); the run ran it.
+    pub file: PathBuf,
+    /// The command that replays it.
+    pub replay: String,
+    /// The faults drawn.
+    pub schedule: crate::nemesis::Schedule,
 }
 
 /// One line of `events.jsonl`.
@@ -238,6 +253,7 @@ mod tests {
                 subnet: "10.77.0.0/16".into(),
                 steps: 3,
                 rerun: "quiesce run suites/s.yaml --variant v --seed 7".into(),
+                nemesis: None,
             }),
             RunEvent::NodePaused { node: "a".into() },
             RunEvent::Connection { from: "a".into(), to: "b".into(), reset: true },

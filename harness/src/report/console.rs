@@ -172,6 +172,9 @@ pub fn summary(report: &VariantReport) -> String {
         }
         out.push_str(&format!("\n  rerun: {}", report.rerun));
     }
+    if let Some(nemesis) = report.nemesis.as_ref().filter(|_| !report.passed) {
+        out.push_str(&format!("\n  replay the schedule: {}", nemesis.replay));
+    }
     out
 }
 
@@ -270,6 +273,7 @@ mod tests {
             subnet: "10.77.0.0/16".into(),
             steps: 0,
             rerun: "r".into(),
+            nemesis: None,
         };
         let folder = Path::new("f");
         runs.event(folder, 0.0, &RunEvent::RunStarted(start));
@@ -341,6 +345,7 @@ mod tests {
             subnet: "10.77.0.0/16".into(),
             steps: 1,
             rerun: "r".into(),
+            nemesis: None,
         };
         runs.event(Path::new("g"), 0.0, &RunEvent::RunStarted(start));
         let report = runs.report().clone();

@@ -96,6 +96,7 @@ impl RunFold {
             seed: start.seed,
             expect: start.expect.clone(),
             rerun: start.rerun.clone(),
+            nemesis: start.nemesis.clone(),
             passed,
             met_expectation,
             verdict,

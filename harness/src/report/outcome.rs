@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-use crate::events::CheckOutcome;
+use crate::events::{CheckOutcome, NemesisRun};
 
 /// The format version of `report.json`.
 pub const REPORT_VERSION: u32 = 2;
@@ -42,6 +42,10 @@ pub struct VariantReport {
     pub expect: String,
     /// The command that runs it again.
     pub rerun: String,
+    /// When the suite has a nemesis: the schedule it drew, and how to replay
+    /// it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub nemesis: Option<NemesisRun>,
     /// Whether every step and check passed.
     pub passed: bool,
     /// Whether `passed` is what `expect` asked for.

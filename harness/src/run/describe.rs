@@ -61,6 +61,21 @@ pub fn describe(action: &Action, names: &[String]) -> String {
         Action::Http { nodes, method, url, .. } => {
             format!("http {method} {} on {}", template_text(std::slice::from_ref(url)), t(nodes))
         }
+        Action::Nemesis(n) => {
+            let faults: Vec<&str> = n.faults.iter().map(|f| f.key()).collect();
+            let shapes: Vec<&str> = n.shapes.iter().map(|s| s.key()).collect();
+            format!(
+                "nemesis for {:?}: {} on {}, gap {:?}..{:?}, each {:?}..{:?}, at most {} at once",
+                n.time,
+                faults.join(", "),
+                shapes.join(", "),
+                n.gap.0,
+                n.gap.1,
+                n.duration.0,
+                n.duration.1,
+                n.max_active
+            )
+        }
     }
 }
 

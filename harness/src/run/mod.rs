@@ -38,6 +38,25 @@ pub struct RunOptions {
     pub net: NetOptions,
 }
 
+/// Where a run comes from, for its record: how to run it again and, when
+/// `plan` is a suite whose nemesis was written out, the schedule drawn.
+#[derive(Debug, Clone, Default)]
+pub struct Provenance {
+    /// The command that runs the variant again with this seed.
+    pub rerun: String,
+    /// The nemesis, when the plan is its written-out suite.
+    pub nemesis: Option<Drawn>,
+}
+
+/// A nemesis drawn and written out.
+#[derive(Debug, Clone)]
+pub struct Drawn {
+    /// The suite file with the nemesis step.
+    pub suite: PathBuf,
+    /// The schedule, its file and its replay command.
+    pub run: crate::events::NemesisRun,
+}
+
 /// A run that could not be carried out (not a failed check).
 #[derive(Debug, Clone, thiserror::Error)]
 pub enum RunError {
@@ -90,7 +109,7 @@ pub async fn run_variant(
     variant: &Variant,
     folder: &Path,
     options: &RunOptions,
-    rerun: &str,
+    provenance: &Provenance,
     reporter: &mut dyn Reporter,
     interrupt: &Interrupt,
 ) -> Result<VariantReport, RunError> {
@@ -99,7 +118,7 @@ pub async fn run_variant(
     log.record(RunEvent::RunStarted(RunStart {
         schema: SCHEMA,
         suite: plan.name.clone(),
-        file: plan.source.clone(),
+        file: provenance.nemesis.as_ref().map_or_else(|| plan.source.clone(), |n| n.suite.clone()),
         variant: variant.name.clone(),
         expect: match variant.expect {
             Expect::Pass => "pass",
@@ -109,7 +128,8 @@ pub async fn run_variant(
         seed: plan.seed,
         subnet: format!("{}/{}", plan.subnet, plan.prefix),
         steps: plan.steps.len(),
-        rerun: rerun.to_string(),
+        rerun: provenance.rerun.clone(),
+        nemesis: provenance.nemesis.as_ref().map(|n| n.run.clone()),
     }));
     let mut waiting = interrupt.clone();
     let cluster = tokio::select! {

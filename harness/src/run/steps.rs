@@ -57,6 +57,9 @@ impl Runner<'_, '_> {
             Action::Breakpoint { nodes, point, matcher, action } => self.arm(nodes, point, matcher, *action).await,
             Action::Continue { nodes, point } => self.release_point(nodes, point, false).await,
             Action::Disarm { nodes, point } => self.release_point(nodes, point, true).await,
+            Action::Nemesis(_) => Err(StepError::Internal(
+                "a nemesis step reached the runner: it is drawn into ordinary steps before the run".into(),
+            )),
             fault => self.network_fault(fault),
         }
     }

@@ -38,6 +38,7 @@ pub mod duration;
 pub mod error;
 mod faults;
 pub mod locate;
+pub mod nemesis;
 pub mod plan;
 mod points;
 pub mod rate;

@@ -322,7 +322,32 @@ pub enum Action {
         /// How long it may take.
         timeout: Duration,
     },
+    /// `nemesis: {...}`: random faults, drawn from the seed before the run
+    /// ([`crate::nemesis`]) and replaced by the steps they are.
+    Nemesis(Nemesis),
 }
+
+/// A `nemesis` step: what to draw faults from.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Nemesis {
+    /// How long it runs; every fault ends by then.
+    pub time: Duration,
+    /// The kinds of fault to draw from.
+    pub faults: Vec<NemesisFault>,
+    /// How a fault's nodes are drawn.
+    pub shapes: Vec<Shape>,
+    /// The time from one fault's start to the next, `(min, max)`.
+    pub gap: (Duration, Duration),
+    /// How long each fault lasts, `(min, max)`.
+    pub duration: (Duration, Duration),
+    /// The most faults active at once.
+    pub max_active: usize,
+    /// The step's index in the file's `steps:` list.
+    pub index: usize,
+}
+
+/// The kinds of fault a nemesis draws, and how it draws nodes.
+pub use super::vocabulary::{NemesisFault, Shape};
 
 /// The nodes a step acts on.
 #[derive(Debug, Clone, PartialEq, Eq)]

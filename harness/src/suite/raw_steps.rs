@@ -161,6 +161,37 @@ pub struct RawStep {
     /// Runs `steps` `times` times over, in order; `{i}` in an id (`id`,
     /// `heal`, `release`) is the iteration, from 1.
     pub repeat: Option<RawRepeat>,
+    /// Random faults for `time`, drawn from the run's seed; every one is
+    /// healed by the end.
+    pub nemesis: Option<RawNemesis>,
+}
+
+/// `nemesis: { time, faults, targets, gap, duration, max-active }`.
+#[derive(Debug, Default, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+#[schemars(rename = "Nemesis", extend("required" = ["time"]))]
+pub struct RawNemesis {
+    /// How long the nemesis runs (required); every fault ends by then.
+    #[schemars(with = "Option<shapes::Duration>")]
+    pub time: Option<String>,
+    /// The kinds of fault to draw from (default: every kind but
+    /// `breakpoint`).
+    #[schemars(with = "Option<Vec<shapes::NemesisFault>>")]
+    pub faults: Option<Vec<String>>,
+    /// How nodes are drawn for a fault (default: all of them).
+    #[schemars(with = "Option<Vec<shapes::Shape>>")]
+    pub targets: Option<Vec<String>>,
+    /// The time from one fault's start to the next: a duration, or
+    /// `[MIN, MAX]` (default `[1s, 5s]`).
+    #[schemars(with = "Option<shapes::DurationRange>")]
+    pub gap: Option<Names>,
+    /// How long each fault lasts: a duration, or `[MIN, MAX]` (default
+    /// `[2s, 8s]`).
+    #[schemars(with = "Option<shapes::DurationRange>")]
+    pub duration: Option<Names>,
+    /// The most faults active at once (default `2`), 1 to 16.
+    #[schemars(extend("minimum" = 1, "maximum" = vocabulary::MAX_ACTIVE))]
+    pub max_active: Option<i64>,
 }
 
 /// `repeat: { times: N, steps: [...] }`: the steps, N times over.

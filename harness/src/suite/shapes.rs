@@ -322,6 +322,33 @@ schema_type!(
 );
 
 schema_type!(
+    /// A kind of fault a `nemesis` step draws.
+    NemesisFault,
+    inline = true,
+    |g| json_schema!({ "enum": vocabulary::NemesisFault::keys().collect::<Vec<_>>() })
+);
+
+schema_type!(
+    /// How a `nemesis` step draws a fault's nodes.
+    Shape,
+    inline = true,
+    |g| json_schema!({ "enum": vocabulary::Shape::keys().collect::<Vec<_>>() })
+);
+
+schema_type!(
+    /// A duration, or `[MIN, MAX]`.
+    DurationRange,
+    inline = false,
+    |g| json_schema!({
+        "description": "A duration, or a range `[MIN, MAX]` of them to draw from (MIN at most MAX).",
+        "anyOf": [
+            g.subschema_for::<Duration>(),
+            { "type": "array", "minItems": 2, "maxItems": 2, "items": g.subschema_for::<Duration>() }
+        ]
+    })
+);
+
+schema_type!(
     /// `steps` or `heal`.
     ChurnAfter,
     inline = true,

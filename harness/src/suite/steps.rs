@@ -19,7 +19,7 @@ use super::error::did_you_mean;
 use super::locate::Path;
 use super::plan::{Action, AwaitCondition, NodePlan, Program, Step, Targets};
 use super::raw::Names;
-use super::raw_steps::{RawAwait, RawBreakpoint, RawFlow, RawPartition, RawPointRef, RawRepeat, RawStep};
+use super::raw_steps::{RawAwait, RawBreakpoint, RawFlow, RawNemesis, RawPartition, RawPointRef, RawRepeat, RawStep};
 use super::urls::Urls;
 use super::vocabulary::{ActionKind, BareCondition, FaultKind, Modifier};
 
@@ -36,6 +36,7 @@ enum Raw<'a> {
     Exec(&'a [String]),
     Http(&'a str),
     Repeat(&'a RawRepeat),
+    Nemesis(&'a RawNemesis),
 }
 
 fn actions(s: &RawStep) -> Vec<(ActionKind, Raw<'_>)> {
@@ -72,6 +73,7 @@ fn actions(s: &RawStep) -> Vec<(ActionKind, Raw<'_>)> {
     out.extend(s.exec.as_deref().map(|v| (A::Exec, Raw::Exec(v))));
     out.extend(s.http.as_deref().map(|v| (A::Http, Raw::Http(v))));
     out.extend(s.repeat.as_ref().map(|v| (A::Repeat, Raw::Repeat(v))));
+    out.extend(s.nemesis.as_ref().map(|v| (A::Nemesis, Raw::Nemesis(v))));
     out
 }
 
@@ -147,12 +149,15 @@ pub struct History {
     pub faults: Vec<(String, Fault)>,
     /// Points armed by `breakpoint` steps, with the first arming line.
     pub armed: Vec<(String, usize)>,
+    /// The line of the `nemesis` step, if there is one.
+    pub nemesis: Option<usize>,
 }
 
 /// Validates `steps:`, expanding each `repeat` into ordinary steps.
 pub fn steps(cx: &mut Checker<'_>, scope: &Scope<'_>, uses: &mut VariantUses, raw: &[RawStep]) -> Vec<Step> {
-    let mut script = Script { cx, scope, uses, history: History::default(), number: 0, out: Vec::new() };
+    let mut script = Script { cx, scope, uses, history: History::default(), number: 0, index: 0, out: Vec::new() };
     for (i, step) in raw.iter().enumerate() {
+        script.index = i;
         script.step(step, Path::root().key("steps").index(i), None);
     }
     script.out
@@ -170,6 +175,9 @@ pub struct Script<'c, 'a> {
     pub history: History,
     /// How many plan steps came before (valid or not).
     pub number: usize,
+    /// The index in `steps:` of the step being validated (of its repeat,
+    /// inside one).
+    pub index: usize,
     /// The plan's steps so far.
     pub out: Vec<Step>,
 }
@@ -187,6 +195,7 @@ impl Script<'_, '_> {
             path: path.clone(),
             line,
             number: self.number + 1,
+            index: self.index,
             iteration,
         };
         match sx.step(s) {
@@ -224,6 +233,8 @@ pub struct StepCx<'c, 'a> {
     pub line: usize,
     /// Its 1-based number in the plan, for default fault ids.
     pub number: usize,
+    /// Its index in `steps:` (its repeat's, inside one).
+    pub index: usize,
     /// Its iteration inside a `repeat`, from 1.
     pub iteration: Option<usize>,
 }
@@ -258,6 +269,7 @@ impl<'a> StepCx<'_, 'a> {
             (_, Raw::Point(p)) => self.point_ref(kind, p),
             (A::Exec, Raw::Exec(argv)) => self.exec(argv, s),
             (A::Http, Raw::Http(url)) => self.http(url, s),
+            (A::Nemesis, Raw::Nemesis(n)) => self.nemesis(n, self.index),
             // Cannot fire: one_action reads each key's value with the one
             // raw shape ActionKind gives it, so the pairs above are all.
             _ => unreachable!("actions() pairs each key with its kind of value"),

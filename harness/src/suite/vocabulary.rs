@@ -55,6 +55,22 @@ macro_rules! words {
                 f.write_str(self.key())
             }
         }
+
+        impl serde::Serialize for $name {
+            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                s.serialize_str(self.key())
+            }
+        }
+
+        impl<'de> serde::Deserialize<'de> for $name {
+            fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                let key = String::deserialize(d)?;
+                Self::from_key(&key).ok_or_else(|| {
+                    let keys: Vec<&str> = Self::keys().collect();
+                    serde::de::Error::custom(format!("unknown `{key}`, expected one of {}", keys.join(", ")))
+                })
+            }
+        }
     };
 }
 
@@ -111,6 +127,10 @@ words!(
         /// `repeat: {times, steps}`: the steps, `times` times over; expanded
         /// into ordinary steps at validation.
         Repeat = "repeat",
+        /// `nemesis: {time, faults, targets, gap, duration, max-active}`:
+        /// random faults drawn from the seed; replaced by the steps it draws
+        /// before the run.
+        Nemesis = "nemesis",
     }
 );
 
@@ -258,7 +278,8 @@ impl ActionKind {
             | ActionKind::Breakpoint
             | ActionKind::Continue
             | ActionKind::Disarm
-            | ActionKind::Repeat => &[],
+            | ActionKind::Repeat
+            | ActionKind::Nemesis => &[],
         }
     }
 
@@ -336,6 +357,68 @@ pub const MAX_REPEAT: usize = 10_000;
 
 /// What an id inside a `repeat` writes for the iteration, from 1.
 pub const ITERATION: &str = "{i}";
+
+words!(
+    /// A kind of fault a `nemesis` step draws.
+    NemesisFault {
+        /// Two-way groups: `partition: [[...], [...]]`, then `heal`.
+        Partition = "partition",
+        /// A one-way cut: `partition: {from, to}`, then `heal`.
+        OneWay = "one-way",
+        /// `drop` with a drawn probability, then `heal`.
+        Drop = "drop",
+        /// `stall`, then `release`.
+        Stall = "stall",
+        /// `delay` with a drawn delay and jitter, then `heal`.
+        Delay = "delay",
+        /// `duplicate` with a drawn probability, then `heal`.
+        Duplicate = "duplicate",
+        /// `reorder` with a drawn probability and gap, then `heal`.
+        Reorder = "reorder",
+        /// `rate` with a drawn limit, then `heal`.
+        Rate = "rate",
+        /// `reject`, then `heal`.
+        Reject = "reject",
+        /// `pause`, then `resume`.
+        Pause = "pause",
+        /// `kill`, then `start`.
+        Kill = "kill",
+        /// `restart`: stop and start again at once.
+        Restart = "restart",
+        /// `breakpoint` on a point the nodes' program declares (`pause` or
+        /// `skip`), then `disarm`.
+        Breakpoint = "breakpoint",
+    }
+);
+
+impl NemesisFault {
+    /// Whether the fault is on the network (else on the nodes' processes).
+    pub fn on_network(self) -> bool {
+        !matches!(self, NemesisFault::Pause | NemesisFault::Kill | NemesisFault::Restart | NemesisFault::Breakpoint)
+    }
+}
+
+words!(
+    /// How a `nemesis` step draws a fault's nodes.
+    Shape {
+        /// One node, against the rest.
+        One = "one",
+        /// (n - 1) / 2 nodes, against the rest.
+        Minority = "minority",
+        /// n / 2 + 1 nodes, against the rest.
+        Majority = "majority",
+        /// Two nodes: one against the other.
+        Pairs = "pairs",
+        /// The nodes split in two halves at random.
+        Halves = "halves",
+    }
+);
+
+/// The longest a `nemesis` step may run.
+pub const MAX_NEMESIS_TIME: std::time::Duration = std::time::Duration::from_secs(3600);
+
+/// The most faults a `nemesis` step may have active at once.
+pub const MAX_ACTIVE: usize = 16;
 
 /// The methods `http` may use.
 pub const METHODS: [&str; 6] = ["GET", "POST", "PUT", "DELETE", "PATCH", "HEAD"];

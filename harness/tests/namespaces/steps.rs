@@ -4,7 +4,7 @@
 use quiesce::cluster::NetOptions;
 use quiesce::interrupt::Interrupt;
 use quiesce::report::Discard;
-use quiesce::run::{folder, run_variant, RunOptions, VariantReport};
+use quiesce::run::{folder, run_variant, Provenance, RunOptions, VariantReport};
 
 use crate::common::{ping_suite, plan, require_root};
 
@@ -26,9 +26,10 @@ pub async fn run(yaml: &str, pcap: bool) -> (tempfile::TempDir, VariantReport) {
     let options = RunOptions { out: dir.path().join("out"), net: NetOptions { pcap, ..NetOptions::default() } };
     let variant = &plan.variants[0];
     let folder = folder::create(&options.out, &plan.name, &variant.name).unwrap();
-    let (never, rerun) = (Interrupt::never(), "rerun");
-    let report =
-        run_variant(&plan, variant, &folder, &options, rerun, &mut Discard, &never).await.expect("the run completes");
+    let (never, provenance) = (Interrupt::never(), Provenance { rerun: "rerun".into(), nemesis: None });
+    let report = run_variant(&plan, variant, &folder, &options, &provenance, &mut Discard, &never)
+        .await
+        .expect("the run completes");
     (dir, report)
 }
 
