@@ -157,3 +157,33 @@ fn code_130_a_run_that_was_interrupted_or_whose_record_ends_early() {
         assert!(report.contains(r#""verdict": "interrupted""#), "{report}");
     }
 }
+
+#[test]
+fn code_2_explore_without_a_nemesis_or_a_variant_or_with_bad_flags() {
+    let dir = tempfile::tempdir().unwrap();
+    let plain = dir.path().join("plain.yaml");
+    std::fs::write(&plain, SUITE).unwrap();
+    let (code, _, stderr) = quiesce(&["explore", path(&plain), "--dry-run"]);
+    assert_eq!(code, Some(2), "{stderr}");
+    assert!(stderr.contains("has no `nemesis` step to explore"), "{stderr}");
+
+    let two = dir.path().join("two.yaml");
+    let nemesis = "  - nemesis: { time: 5s, faults: [pause] }\nvariants: { x: {}, y: {} }\n";
+    std::fs::write(&two, format!("{SUITE}{nemesis}")).unwrap();
+    let (code, _, stderr) = quiesce(&["explore", path(&two), "--dry-run"]);
+    assert_eq!(code, Some(2), "{stderr}");
+    assert!(stderr.contains("say which to explore with --variant"), "{stderr}");
+    let (code, _, stderr) = quiesce(&["explore", path(&two), "--variant", "z", "--dry-run"]);
+    assert_eq!(code, Some(2), "{stderr}");
+    assert!(stderr.contains("no variant `z`; there are: x, y"), "{stderr}");
+    let (code, _, stderr) = quiesce(&["explore", path(&two), "--variant", "x", "--shrink", "--confirm", "4/3"]);
+    assert_eq!(code, Some(2), "{stderr}");
+    assert!(stderr.contains("4/3"), "{stderr}");
+
+    let out = dir.path().join("out");
+    let (code, stdout, stderr) =
+        quiesce(&["explore", path(&two), "--variant", "y", "--runs", "2", "--dry-run", "--out", path(&out)]);
+    assert_eq!(code, Some(0), "{stderr}");
+    assert_eq!(stdout.lines().count(), 2, "{stdout}");
+    assert!(out.join("two/y/2/schedule.yaml").exists(), "{stdout}");
+}

@@ -198,7 +198,7 @@ fn begin(f: &Drawn) -> Vec<(&'static str, String)> {
             vec![("reorder", flow(fl)), ("probability", p(*probability)), ("gap", duration(*gap_ms)), id]
         }
         Fault::Rate { flow: fl, bits_per_second } => {
-            vec![("rate", flow(fl)), ("limit", format!("{bits_per_second}bit")), id]
+            vec![("rate", flow(fl)), ("limit", rate(*bits_per_second)), id]
         }
         Fault::Reject { flow: fl } => vec![("reject", flow(fl)), id],
         Fault::Pause { nodes } => vec![("pause", names(nodes))],
@@ -288,6 +288,15 @@ pub fn scalar(s: &str) -> String {
         s.to_string()
     } else {
         serde_json::to_string(s).unwrap_or_default()
+    }
+}
+
+/// Bits per second as a suite rate: `256kbit`, `1mbit`.
+fn rate(bits: u64) -> String {
+    match bits {
+        b if b > 0 && b.is_multiple_of(1_000_000) => format!("{}mbit", b / 1_000_000),
+        b if b > 0 && b.is_multiple_of(1000) => format!("{}kbit", b / 1000),
+        b => format!("{b}bit"),
     }
 }
 

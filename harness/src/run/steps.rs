@@ -21,11 +21,13 @@ impl Runner<'_, '_> {
             }
             Action::Await { condition, within } => self.await_condition(condition, *within).await,
             Action::Pause(t) => self.each(t, |r, n| {
+                r.running(n)?;
                 r.cluster.supervisor.pause(n).map_err(io)?;
                 r.record_freeze(n, true);
                 Ok(())
             }),
             Action::Resume(t) => self.each(t, |r, n| {
+                r.running(n)?;
                 r.cluster.supervisor.resume(n).map_err(io)?;
                 r.record_freeze(n, false);
                 Ok(())
@@ -33,6 +35,7 @@ impl Runner<'_, '_> {
             Action::Signal { nodes, signal } => {
                 let sig = parse_signal(signal)?;
                 self.each(nodes, |r, n| {
+                    r.running(n)?;
                     r.cluster.supervisor.signal(n, sig).map_err(io)?;
                     match sig {
                         Signal::SIGSTOP => r.record_freeze(n, true),
@@ -67,6 +70,16 @@ impl Runner<'_, '_> {
     /// Resolves a step's targets and records what a spec word chose.
     pub(crate) fn targets(&mut self, targets: &Targets, named: &[NodeId]) -> Vec<NodeId> {
         self.chooser.resolve(targets, named)
+    }
+
+    /// A step that signals a node whose process is gone (it exited on its
+    /// own, or an earlier step stopped it) fails: that is a finding about
+    /// the peer or the script, not an error of the harness.
+    fn running(&self, n: NodeId) -> Result<(), StepError> {
+        match self.cluster.supervisor.node(n).pid() {
+            Some(_) => Ok(()),
+            None => Err(StepError::Failed(format!("node {} is not running", self.cluster.names()[n]))),
+        }
     }
 
     pub(crate) fn names_of(&self, nodes: &[NodeId]) -> Vec<String> {
