@@ -153,7 +153,9 @@ pub fn steps(schedule: &Schedule) -> String {
     // taken by the next.
     events.sort_by_key(|(t, start, f)| (*t, *start, f.number));
     let mut out = String::new();
-    let _ = writeln!(out, "  # The nemesis: {} faults over {}.", schedule.faults.len(), duration(schedule.time_ms));
+    let plural = if schedule.faults.len() == 1 { "" } else { "s" };
+    let (count, time) = (schedule.faults.len(), duration(schedule.time_ms));
+    let _ = writeln!(out, "  # The nemesis: {count} fault{plural} over {time}.");
     let mut now = 0;
     for (t, start, f) in events {
         if t > now {

@@ -4,6 +4,7 @@
 mod breakpoints;
 mod common;
 mod connectivity;
+mod explore;
 mod faults;
 mod pause;
 mod reports;
