@@ -172,8 +172,8 @@ impl Fault {
         }
     }
 
-    /// The flow of a flow fault.
-    pub fn flow(&self) -> Option<&Flow> {
+    /// The flow of a flow fault, to change it.
+    pub fn flow_mut(&mut self) -> Option<&mut Flow> {
         match self {
             Fault::Drop { flow, .. }
             | Fault::Stall { flow }

@@ -386,16 +386,13 @@ fn sides(fault: &mut Fault) -> Vec<(String, &mut Vec<String>)> {
             groups.iter_mut().enumerate().map(|(i, g)| (format!("group {}", i + 1), g)).collect()
         }
         Fault::OneWay { from, to } => vec![("from".into(), from), ("to".into(), to)],
-        Fault::Drop { flow, .. }
-        | Fault::Stall { flow }
-        | Fault::Delay { flow, .. }
-        | Fault::Duplicate { flow, .. }
-        | Fault::Reorder { flow, .. }
-        | Fault::Rate { flow, .. }
-        | Fault::Reject { flow } => vec![("from".into(), &mut flow.from), ("to".into(), &mut flow.to)],
         Fault::Pause { nodes } | Fault::Kill { nodes } | Fault::Restart { nodes } | Fault::Breakpoint { nodes, .. } => {
             vec![("nodes".into(), nodes)]
         }
+        flow => flow
+            .flow_mut()
+            .map(|f| vec![("from".to_string(), &mut f.from), ("to".to_string(), &mut f.to)])
+            .unwrap_or_default(),
     }
 }
 
