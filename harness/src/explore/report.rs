@@ -53,7 +53,9 @@ pub struct RunEntry {
     pub faults: usize,
     /// Whether its checks passed.
     pub passed: bool,
-    /// What failed.
+    /// The checks that failed.
+    pub failed_checks: Vec<String>,
+    /// What else failed: steps, nodes that exited.
     pub failures: Vec<String>,
 }
 
@@ -67,6 +69,7 @@ impl RunEntry {
             schedule_file: written.folder.join("schedule.yaml"),
             faults: schedule.faults.len(),
             passed: report.passed,
+            failed_checks: report.checks.iter().filter(|c| !c.passed).map(|c| c.check.clone()).collect(),
             failures: report.failures.clone(),
         }
     }
@@ -111,11 +114,14 @@ impl ExploreReport {
             self.runs.len(),
             failed.len()
         );
-        let _ = writeln!(out, "   run       seed faults checks folder");
+        let _ = writeln!(out, "   run       seed faults folder, checks");
         for r in &self.runs {
-            let verdict = if r.passed { "passed" } else { "FAILED" };
-            let _ =
-                writeln!(out, "  {:>4} {:>10} {:>6} {:<6} {}", r.run, r.seed, r.faults, verdict, r.folder.display());
+            let verdict = match (r.passed, r.failed_checks.is_empty()) {
+                (true, _) => "passed".to_string(),
+                (false, true) => "FAILED (a step)".to_string(),
+                (false, false) => format!("FAILED ({})", r.failed_checks.join(", ")),
+            };
+            let _ = writeln!(out, "  {:>4} {:>10} {:>6} {} {verdict}", r.run, r.seed, r.faults, r.folder.display());
         }
         if !failed.is_empty() {
             let seeds: Vec<String> = failed.iter().map(|r| r.seed.to_string()).collect();
