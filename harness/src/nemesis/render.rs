@@ -310,3 +310,44 @@ pub fn duration(ms: u64) -> String {
         format!("{ms}ms")
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn scalars_read_back_as_the_same_strings() {
+        for s in [
+            "s1",
+            "host-2",
+            "gossip.send",
+            "--name",
+            "250ms",
+            "1.5s",
+            "{name}",
+            "true",
+            "on",
+            "1",
+            "1e3",
+            "a b",
+            "",
+            "-",
+            "x:y",
+            "\"q\"\n",
+        ] {
+            let text = scalar(s);
+            let back: String = serde_yaml::from_str(&text).unwrap_or_else(|e| panic!("{s:?} as {text}: {e}"));
+            assert_eq!(back, s, "{s:?} written as {text}");
+        }
+        assert_eq!(scalar("s1"), "s1");
+        assert_eq!(scalar("250ms"), "250ms");
+        assert_eq!(scalar("--name"), "--name");
+        assert_eq!(scalar("true"), "\"true\"");
+    }
+
+    #[test]
+    fn durations_and_rates_are_written_as_suites_write_them() {
+        assert_eq!((duration(3000), duration(1500), duration(0)), ("3s".into(), "1500ms".into(), "0s".into()));
+        assert_eq!((rate(256_000), rate(1_000_000), rate(1500)), ("256kbit".into(), "1mbit".into(), "1500bit".into()));
+    }
+}
