@@ -100,6 +100,11 @@ pub fn render_explanation(plan: &Plan, variant: &Variant) -> String {
     for (i, step) in plan.steps.iter().enumerate() {
         out.push_str(&format!("  {:>2}. (line {}) {}\n", i + 1, step.line, describe(&step.action, &names)));
     }
+    if let Some(nemesis) = crate::nemesis::expand::find(plan) {
+        let schedule = crate::nemesis::expand::draw_for(plan, nemesis, plan.seed);
+        out.push_str(&format!("\nthe nemesis draws, from seed {} (as steps):\n", plan.seed));
+        out.push_str(&crate::nemesis::render::steps(&schedule));
+    }
     out.push_str("\nchecks:\n");
     for check in &plan.checks {
         out.push_str(&format!("  - {}\n", check_text(check)));
