@@ -55,6 +55,8 @@ pub struct Cluster {
     inodes: Vec<u64>,
     nodes: Vec<Node>,
     variant: std::collections::BTreeMap<String, String>,
+    /// Each node's folder (`{dir}`), kept across its restarts.
+    dirs: Vec<std::path::PathBuf>,
     /// The switch every packet crosses.
     pub switch: Switch,
     /// TCP connection attempts and resets, as the switch sees them.
@@ -80,6 +82,12 @@ impl Cluster {
             Links::Pairs(pairs) => LinkMatrix::pairs(count, pairs),
         };
         let addrs: Vec<Ipv4Addr> = (0..count).map(|i| subnet.addr(i)).collect();
+        // Absolute: a peer may change its working directory.
+        let base = std::path::absolute(folder).map_err(|e| format!("the run folder {}: {e}", folder.display()))?;
+        let dirs = crate::render::node_dirs(&base, plan.nodes.iter().map(|n| &n.name));
+        for dir in &dirs {
+            std::fs::create_dir_all(dir).map_err(|e| format!("creating {}: {e}", dir.display()))?;
+        }
         let runtime = tokio::runtime::Handle::current();
         let launcher = Launcher::start(runtime.clone()).map_err(|e| format!("starting the launcher thread: {e}"))?;
         let made = make_namespaces(&addrs, subnet, net, &runtime).await?;
@@ -96,7 +104,14 @@ impl Cluster {
             let spec = &plan.nodes[i];
             let program = &plan.programs[&spec.program];
             let peers: Vec<usize> = links.neighbours(i).collect();
-            let cx = NodeContext { name: &spec.name, index: i, addrs: &addrs, peers: &peers, variant: &variant.values };
+            let cx = NodeContext {
+                name: &spec.name,
+                index: i,
+                addrs: &addrs,
+                peers: &peers,
+                variant: &variant.values,
+                dirs: &dirs,
+            };
             let control = ControlServer::bind(&control_dir, &spec.name)
                 .map_err(|e| format!("control socket of {}: {e}", spec.name))?;
             let mut launch = launch_spec(program, &cx, subnet);
@@ -130,6 +145,7 @@ impl Cluster {
             inodes,
             nodes,
             variant,
+            dirs,
             switch,
             connections,
             supervisor,
@@ -173,6 +189,7 @@ impl Cluster {
             addrs: &self.addrs,
             peers: &self.nodes[node].peers,
             variant: &self.variant,
+            dirs: &self.dirs,
         };
         cx.render(template)
     }

@@ -2,6 +2,7 @@
 
 use std::collections::BTreeMap;
 use std::net::Ipv4Addr;
+use std::path::{Path, PathBuf};
 
 use crate::suite::plan::{Piece, Template};
 
@@ -18,6 +19,14 @@ pub struct NodeContext<'a> {
     pub peers: &'a [usize],
     /// The variant's values.
     pub variant: &'a BTreeMap<String, String>,
+    /// Every node's folder, by index (see [`node_dirs`]).
+    pub dirs: &'a [PathBuf],
+}
+
+/// The folders of a run's nodes: `<run folder>/nodes/<name>`, one each,
+/// made before the first start and kept across restarts (`{dir}`).
+pub fn node_dirs(run_folder: &Path, names: impl IntoIterator<Item = impl AsRef<str>>) -> Vec<PathBuf> {
+    names.into_iter().map(|n| run_folder.join("nodes").join(n.as_ref())).collect()
 }
 
 impl NodeContext<'_> {
@@ -37,6 +46,8 @@ impl NodeContext<'_> {
                 }
                 Piece::Variant(key) => out.push_str(self.variant.get(key).map_or("", String::as_str)),
                 Piece::AddrOf(node) => out.push_str(&self.addrs[*node].to_string()),
+                Piece::Dir => out.push_str(&self.dirs[self.index].display().to_string()),
+                Piece::DirOf(node) => out.push_str(&self.dirs[*node].display().to_string()),
             }
         }
         out
@@ -56,7 +67,8 @@ mod tests {
     fn renders_every_placeholder() {
         let addrs = [Ipv4Addr::new(10, 77, 0, 1), Ipv4Addr::new(10, 77, 0, 2), Ipv4Addr::new(10, 77, 0, 3)];
         let variant = BTreeMap::from([("rules".to_string(), "pre".to_string())]);
-        let cx = NodeContext { name: "b", index: 1, addrs: &addrs, peers: &[0, 2], variant: &variant };
+        let dirs = node_dirs(Path::new("/run/1"), ["a", "b", "c"]);
+        let cx = NodeContext { name: "b", index: 1, addrs: &addrs, peers: &[0, 2], variant: &variant, dirs: &dirs };
         let t = Template(vec![
             Piece::Name,
             Piece::Text(" ".into()),
@@ -69,7 +81,11 @@ mod tests {
             Piece::Variant("rules".into()),
             Piece::Text(" ".into()),
             Piece::AddrOf(2),
+            Piece::Text(" ".into()),
+            Piece::Dir,
+            Piece::Text(" ".into()),
+            Piece::DirOf(0),
         ]);
-        assert_eq!(cx.render(&t), "b 10.77.0.2 10.77.0.1,10.77.0.3 1 pre 10.77.0.3");
+        assert_eq!(cx.render(&t), "b 10.77.0.2 10.77.0.1,10.77.0.3 1 pre 10.77.0.3 /run/1/nodes/b /run/1/nodes/a");
     }
 }

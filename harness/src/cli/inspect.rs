@@ -69,6 +69,7 @@ pub fn render_explanation(plan: &Plan, variant: &Variant) -> String {
     };
     let addrs: Vec<_> = (0..n).map(|i| subnet.addr(i)).collect();
     let names: Vec<String> = plan.nodes.iter().map(|n| n.name.clone()).collect();
+    let dirs = crate::render::node_dirs(Path::new("<run folder>"), &names);
     let mut out = format!(
         "suite {} ({}), variant {}, seed {}, subnet {subnet}\n",
         plan.name,
@@ -80,7 +81,14 @@ pub fn render_explanation(plan: &Plan, variant: &Variant) -> String {
     for (i, node) in plan.nodes.iter().enumerate() {
         let program = &plan.programs[&node.program];
         let peers: Vec<usize> = links.neighbours(i).collect();
-        let cx = NodeContext { name: &node.name, index: i, addrs: &addrs, peers: &peers, variant: &variant.values };
+        let cx = NodeContext {
+            name: &node.name,
+            index: i,
+            addrs: &addrs,
+            peers: &peers,
+            variant: &variant.values,
+            dirs: &dirs,
+        };
         let probe = match &program.probe {
             Some(Probe::Http { url, .. }) => format!("GET {}", cx.render(url)),
             Some(Probe::Command { argv, .. }) => cx.render_all(argv).join(" "),

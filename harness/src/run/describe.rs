@@ -104,6 +104,8 @@ fn template_text(templates: &[Template]) -> String {
         Piece::Index => "{index}".into(),
         Piece::Variant(k) => format!("{{variant.{k}}}"),
         Piece::AddrOf(n) => format!("{{addr:#{n}}}"),
+        Piece::Dir => "{dir}".into(),
+        Piece::DirOf(n) => format!("{{dir:#{n}}}"),
     };
     templates.iter().map(|t| t.0.iter().map(piece).collect::<String>()).collect::<Vec<_>>().join(" ")
 }

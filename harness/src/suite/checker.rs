@@ -144,6 +144,8 @@ impl Templates<'_, '_, '_> {
             Part::Peers => Piece::Peers,
             Part::Index => Piece::Index,
             Part::AddrOf(node) => Piece::AddrOf(self.nodes.resolve(self.cx, &node, path)?),
+            Part::Dir => Piece::Dir,
+            Part::DirOf(node) => Piece::DirOf(self.nodes.resolve(self.cx, &node, path)?),
             Part::Variant(key) => {
                 if !self.uses.iter().any(|(k, _)| *k == key) {
                     self.uses.push((key.clone(), path.clone()));

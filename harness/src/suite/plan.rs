@@ -104,6 +104,10 @@ pub enum Piece {
     Variant(String),
     /// `{addr:NODE}`
     AddrOf(NodeId),
+    /// `{dir}`: the node's own folder, kept across its restarts.
+    Dir,
+    /// `{dir:NODE}`: another node's folder.
+    DirOf(NodeId),
 }
 
 /// One node.

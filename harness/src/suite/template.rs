@@ -6,7 +6,8 @@
 //! `KEY` against the variants is validation's job, which knows the suite.
 
 /// The placeholders, as shown in errors.
-pub const PLACEHOLDERS: [&str; 6] = ["{name}", "{addr}", "{peers}", "{index}", "{variant.KEY}", "{addr:NODE}"];
+pub const PLACEHOLDERS: [&str; 8] =
+    ["{name}", "{addr}", "{peers}", "{index}", "{dir}", "{variant.KEY}", "{addr:NODE}", "{dir:NODE}"];
 
 /// A piece of a template before node names are resolved.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -25,6 +26,10 @@ pub enum Part {
     Variant(String),
     /// `{addr:NODE}`, NODE not yet checked.
     AddrOf(String),
+    /// `{dir}`
+    Dir,
+    /// `{dir:NODE}`, NODE not yet checked.
+    DirOf(String),
 }
 
 /// Why a template does not parse: a message and perhaps a help line.
@@ -79,12 +84,16 @@ fn placeholder(inner: &str) -> Result<Part, TemplateError> {
         "addr" => Part::Addr,
         "peers" => Part::Peers,
         "index" => Part::Index,
+        "dir" => Part::Dir,
         _ => {
             if let Some(key) = inner.strip_prefix("variant.") {
                 return non_empty(key, "{variant.KEY}").map(|k| Part::Variant(k.to_string()));
             }
             if let Some(node) = inner.strip_prefix("addr:") {
                 return non_empty(node, "{addr:NODE}").map(|n| Part::AddrOf(n.to_string()));
+            }
+            if let Some(node) = inner.strip_prefix("dir:") {
+                return non_empty(node, "{dir:NODE}").map(|n| Part::DirOf(n.to_string()));
             }
             return Err(unknown(inner));
         }
@@ -101,7 +110,7 @@ fn non_empty<'a>(name: &'a str, form: &str) -> Result<&'a str, TemplateError> {
 }
 
 fn unknown(inner: &str) -> TemplateError {
-    let known = ["name", "addr", "peers", "index"];
+    let known = ["name", "addr", "peers", "index", "dir"];
     let near = crate::suite::error::nearest(inner, known.iter().copied());
     let help = match near {
         Some(n) => format!("did you mean `{{{n}}}`? (write `{{{{` for a literal brace)"),
@@ -137,6 +146,11 @@ mod tests {
             ]
         );
         assert_eq!(parse("{name}{index}{peers}"), Ok(vec![Part::Name, Part::Index, Part::Peers]));
+        assert_eq!(
+            parse("--data-dir={dir}/data {dir:s1}"),
+            Ok(vec![text("--data-dir="), Part::Dir, text("/data "), Part::DirOf("s1".into())])
+        );
+        assert!(parse("{dir:}").is_err() && parse("{dri}").is_err_and(|e| e.help.is_some_and(|h| h.contains("{dir}"))));
     }
 
     #[test]

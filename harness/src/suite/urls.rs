@@ -87,8 +87,16 @@ impl<'a> Urls<'a> {
         for variant in self.variants.iter().filter(has_keys) {
             for &node in senders {
                 let name = &self.nodes[node].name;
-                let context =
-                    NodeContext { name, index: node, addrs, peers: &self.peers[node], variant: &variant.values };
+                let dirs =
+                    crate::render::node_dirs(std::path::Path::new("<run folder>"), self.nodes.iter().map(|n| &n.name));
+                let context = NodeContext {
+                    name,
+                    index: node,
+                    addrs,
+                    peers: &self.peers[node],
+                    variant: &variant.values,
+                    dirs: &dirs,
+                };
                 let rendered = context.render(url);
                 if let Err(error) = parse_target(&rendered) {
                     let rendering = Rendering { url, rendered: &rendered, node: name, variant: &variant.name };

@@ -142,3 +142,34 @@ async fn a_wedged_node_cannot_stretch_a_checks_deadline() {
     let took = last("\"check-result\"") - last("\"step-finished\"");
     assert!(took < 4.0, "the check took {took:.1}s: it waited for the 8 s probe");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_node_dir_is_kept_across_restarts() {
+    // Each start counts itself in {dir}/starts, then runs a ping node.
+    let yaml = r#"programs:
+  ping:
+    command: [bash, -c, "n=$(cat {dir}/starts 2>/dev/null || echo 0); echo $((n + 1)) > {dir}/starts; echo {dir:a} > {dir}/a-is; exec quiesce-node ping --name {name} --listen {addr}:7000 --peers {peers} --status 127.0.0.1:7001 --interval 100ms"]
+    probe: { http: "http://127.0.0.1:7001/status", timeout: 1s }
+    view: (.reachable + [.name]) | sort
+    grace: 1s
+nodes: { a: ping, b: ping }
+steps:
+  - await: converged
+    within: 10s
+  - restart: a
+  - kill: b
+  - start: b
+  - await: { up: b }
+    within: 10s
+  - restart: b
+  - await: converged
+    within: 10s
+"#;
+    let (_dir, report) = run(yaml, false).await;
+    assert!(report.passed, "{:?}", report.failures);
+    let read =
+        |node: &str, file: &str| std::fs::read_to_string(report.folder.join("nodes").join(node).join(file)).unwrap();
+    assert_eq!((read("a", "starts"), read("b", "starts")), ("2\n".to_string(), "3\n".to_string()));
+    let a = std::path::absolute(report.folder.join("nodes/a")).unwrap();
+    assert_eq!(read("b", "a-is").trim(), a.display().to_string(), "{{dir:a}} is a's folder, absolute");
+}
