@@ -169,7 +169,6 @@ pub async fn explore(
         coverage.add(&schedule, !result.passed);
         report.runs.push(RunEntry::new(i + 1, run_seed, &written, &schedule, &result));
         report.coverage = coverage.rows();
-        report.table = coverage.table();
     }
     Ok(())
 }

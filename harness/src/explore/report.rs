@@ -30,9 +30,6 @@ pub struct ExploreReport {
     pub interrupted: bool,
     /// Fault coverage: each fault kind and target shape.
     pub coverage: Vec<Row>,
-    /// The coverage as the console prints it.
-    #[serde(skip)]
-    pub table: String,
     /// The shrink of the first failure, when asked for.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub shrink: Option<ShrinkEntry>,
@@ -131,7 +128,7 @@ impl ExploreReport {
             }
         }
         let _ = writeln!(out, "fault coverage (each kind and target shape):");
-        out.push_str(&self.table);
+        out.push_str(&crate::nemesis::coverage::table(&self.coverage));
         if let Some(s) = &self.shrink {
             let r = &s.result;
             let _ = writeln!(

@@ -67,26 +67,31 @@ impl Coverage {
 
     /// The table for the console.
     pub fn table(&self) -> String {
-        let mut out = String::new();
+        table(self.rows.values())
+    }
+}
+
+/// The rows as the console prints them.
+pub fn table<'r>(rows: impl IntoIterator<Item = &'r Row>) -> String {
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "  {:<11} {:<9} {:>8} {:>14} {:>6} {:>12}",
+        "fault", "targets", "injected", "in failed runs", "runs", "failed runs"
+    );
+    for r in rows {
         let _ = writeln!(
             out,
             "  {:<11} {:<9} {:>8} {:>14} {:>6} {:>12}",
-            "fault", "targets", "injected", "in failed runs", "runs", "failed runs"
+            r.fault.key(),
+            r.shape.key(),
+            r.injected,
+            r.in_failed_runs,
+            r.runs,
+            r.failed_runs
         );
-        for r in self.rows.values() {
-            let _ = writeln!(
-                out,
-                "  {:<11} {:<9} {:>8} {:>14} {:>6} {:>12}",
-                r.fault.key(),
-                r.shape.key(),
-                r.injected,
-                r.in_failed_runs,
-                r.runs,
-                r.failed_runs
-            );
-        }
-        out
     }
+    out
 }
 
 fn index<T: PartialEq>(all: &[T], item: T) -> usize {
