@@ -463,6 +463,7 @@ steps:
       gap: 2s
       duration: [1s, 3s]
       max-active: 2
+      settle: 1s
 checks:
   - converged
   - live

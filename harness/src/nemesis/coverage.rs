@@ -115,8 +115,14 @@ mod tests {
 
     #[test]
     fn counts_injections_and_runs_and_those_that_failed() {
-        let two = Schedule { seed: 1, time_ms: 5000, max_active: 2, faults: vec![pause(1, "a"), pause(2, "b")] };
-        let one = Schedule { seed: 2, time_ms: 5000, max_active: 2, faults: vec![pause(1, "a")] };
+        let two = Schedule {
+            seed: 1,
+            time_ms: 5000,
+            max_active: 2,
+            settle_ms: 0,
+            faults: vec![pause(1, "a"), pause(2, "b")],
+        };
+        let one = Schedule { seed: 2, time_ms: 5000, max_active: 2, settle_ms: 0, faults: vec![pause(1, "a")] };
         let mut c = Coverage::default();
         c.add(&two, true);
         c.add(&one, false);

@@ -59,7 +59,7 @@ pub fn draw(nemesis: &Nemesis, nodes: &[Node], seed: u64) -> Schedule {
         };
         faults.push(Drawn { number: faults.len() + 1, start_ms: t, length_ms, shape, fault });
     }
-    Schedule { seed, time_ms: time, max_active: nemesis.max_active, faults }
+    Schedule { seed, time_ms: time, max_active: nemesis.max_active, settle_ms: millis(nemesis.settle), faults }
 }
 
 /// One fault, of a kind and shape drawn at random, on nodes not in `busy`
@@ -206,6 +206,7 @@ steps:
             gap: (ms(gap.0), ms(gap.1)),
             duration: (ms(length.0), ms(length.1)),
             max_active,
+            settle: Duration::ZERO,
             index: 1,
         }
     }
@@ -243,6 +244,27 @@ steps:
         assert_eq!(plan.variants[0].expect, crate::suite::plan::Expect::Pass);
         assert!(crate::nemesis::expand::find(&plan).is_none(), "{text}");
         assert!(text.contains("- await: converged") && text.ends_with("  - sleep: 1s\n"), "{text}");
+    }
+
+    #[test]
+    fn settle_is_quiet_time_after_the_nemesis_and_draws_the_same_faults() {
+        let plain = nemesis(20_000, (1000, 4000), (2000, 8000), 3);
+        let settled = Nemesis { settle: Duration::from_secs(15), ..plain.clone() };
+        let (a, b) = (draw(&plain, &nodes(), 5), draw(&settled, &nodes(), 5));
+        assert_eq!(a.faults, b.faults, "settling does not change what is drawn");
+        assert_eq!(b.settle_ms, 15_000);
+        let text = render::steps(&b);
+        let slept: u64 = text
+            .lines()
+            .filter_map(|l| l.trim().strip_prefix("- sleep: "))
+            .map(|d| crate::suite::duration::parse(d).expect("a duration").as_millis() as u64)
+            .sum();
+        assert_eq!(slept, 35_000, "{text}");
+        let tail: Vec<&str> = text.lines().rev().take(3).collect();
+        assert_eq!(
+            tail,
+            ["  # The nemesis ends.", "  - sleep: 15s", "  # Settle: no fault for 15s, before the next step."]
+        );
     }
 
     proptest! {

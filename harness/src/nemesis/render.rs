@@ -174,6 +174,10 @@ pub fn steps(schedule: &Schedule) -> String {
     if schedule.time_ms > now {
         let _ = writeln!(out, "  - sleep: {}", duration(schedule.time_ms - now));
     }
+    if schedule.settle_ms > 0 {
+        let _ = writeln!(out, "  # Settle: no fault for {}, before the next step.", duration(schedule.settle_ms));
+        let _ = writeln!(out, "  - sleep: {}", duration(schedule.settle_ms));
+    }
     let _ = writeln!(out, "  # The nemesis ends.");
     out
 }

@@ -22,8 +22,16 @@ pub struct Schedule {
     pub time_ms: u64,
     /// The most faults active at once it was drawn with.
     pub max_active: usize,
+    /// How long it waits, with no fault, after `time_ms` (the nemesis'
+    /// `settle`); shrinking leaves it alone.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub settle_ms: u64,
     /// The faults, by start.
     pub faults: Vec<Drawn>,
+}
+
+fn is_zero(ms: &u64) -> bool {
+    *ms == 0
 }
 
 /// One fault of a schedule.

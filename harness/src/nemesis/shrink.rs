@@ -428,7 +428,7 @@ mod tests {
             at(7, 12000, 0, Fault::Restart { nodes: ns(&["a"]) }),
             at(8, 14000, 3000, Fault::OneWay { from: ns(&["c"]), to: ns(&["a", "b"]) }),
         ];
-        Schedule { seed: 7, time_ms: 20000, max_active: 2, faults }
+        Schedule { seed: 7, time_ms: 20000, max_active: 2, settle_ms: 0, faults }
     }
 
     /// The bug: a partition from 4000 ms on with a and b in different groups.
@@ -476,7 +476,13 @@ mod tests {
     }
 
     fn minimal() -> Schedule {
-        Schedule { seed: 7, time_ms: 7000, max_active: 2, faults: vec![at(4, 6000, 500, partition(&[&["a"], &["b"]]))] }
+        Schedule {
+            seed: 7,
+            time_ms: 7000,
+            max_active: 2,
+            settle_ms: 0,
+            faults: vec![at(4, 6000, 500, partition(&[&["a"], &["b"]]))],
+        }
     }
 
     const MANY: Budget = Budget::Runs(10_000);
@@ -501,7 +507,7 @@ mod tests {
         let (shrunk, _) = run(&mut runner(cut_and_pause, |_| true), Confirm::default(), MANY).await;
         let pause = at(5, 7000, 500, Fault::Pause { nodes: ns(&["d"]) });
         let faults = vec![at(4, 6000, 500, partition(&[&["a"], &["b"]])), pause];
-        assert_eq!(shrunk.schedule, Schedule { seed: 7, time_ms: 8000, max_active: 2, faults });
+        assert_eq!(shrunk.schedule, Schedule { seed: 7, time_ms: 8000, max_active: 2, settle_ms: 0, faults });
     }
 
     #[tokio::test]
@@ -560,7 +566,13 @@ mod tests {
     #[test]
     fn gaps_move_later_faults_only_and_leave_idle_time() {
         let kill = |number, start_ms| at(number, start_ms, 1000, Fault::Kill { nodes: ns(&["a"]) });
-        let s = Schedule { seed: 1, time_ms: 8000, max_active: 1, faults: vec![kill(1, 1000), kill(2, 5000)] };
+        let s = Schedule {
+            seed: 1,
+            time_ms: 8000,
+            max_active: 1,
+            settle_ms: 0,
+            faults: vec![kill(1, 1000), kill(2, 5000)],
+        };
         let got: Vec<(Vec<u64>, u64)> = gaps(&s)
             .iter()
             .map(|c| (c.schedule.faults.iter().map(|f| f.start_ms).collect(), c.schedule.time_ms))

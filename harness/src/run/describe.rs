@@ -65,7 +65,7 @@ pub fn describe(action: &Action, names: &[String]) -> String {
             let faults: Vec<&str> = n.faults.iter().map(|f| f.key()).collect();
             let shapes: Vec<&str> = n.shapes.iter().map(|s| s.key()).collect();
             format!(
-                "nemesis for {:?}: {} on {}, gap {:?}..{:?}, each {:?}..{:?}, at most {} at once",
+                "nemesis for {:?}: {} on {}, gap {:?}..{:?}, each {:?}..{:?}, at most {} at once, then {:?} to settle",
                 n.time,
                 faults.join(", "),
                 shapes.join(", "),
@@ -73,7 +73,8 @@ pub fn describe(action: &Action, names: &[String]) -> String {
                 n.gap.1,
                 n.duration.0,
                 n.duration.1,
-                n.max_active
+                n.max_active,
+                n.settle
             )
         }
     }

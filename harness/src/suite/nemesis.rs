@@ -1,4 +1,4 @@
-//! `nemesis: {time, faults, targets, gap, duration, max-active}`: what a
+//! `nemesis: {time, faults, targets, gap, duration, max-active, settle}`: what a
 //! nemesis step draws its faults from. The drawing itself is the runtime's
 //! ([`crate::nemesis`]); here the words, durations and ranges are checked.
 //!
@@ -66,7 +66,8 @@ impl StepCx<'_, '_> {
             let help = Some("declare them under the program: `points: [gossip.send, ...]`".into());
             self.cx.at(&at.key("faults"), "`breakpoint` needs a program that declares `points:`", help);
         }
-        Action::Nemesis(Nemesis { time, faults, shapes, gap, duration, max_active, index })
+        let settle = self.settle(raw.settle.as_deref(), &at.key("settle"));
+        Action::Nemesis(Nemesis { time, faults, shapes, gap, duration, max_active, settle, index })
     }
 
     fn nemesis_time(&mut self, raw: Option<&str>, at: &Path) -> Duration {
@@ -80,6 +81,15 @@ impl StepCx<'_, '_> {
             self.cx.at(&at.key("time"), format!("`time: {text}` is out of range"), help);
         }
         time
+    }
+
+    fn settle(&mut self, raw: Option<&str>, at: &Path) -> Duration {
+        let settle = self.cx.duration(raw, at, Duration::ZERO);
+        if settle > MAX_NEMESIS_TIME {
+            let text = raw.unwrap_or_default();
+            self.cx.at(at, format!("`settle: {text}` is out of range"), Some("at most 1h".into()));
+        }
+        settle
     }
 
     /// A list of words of `W`, not empty, none twice; `default` when absent.

@@ -346,6 +346,8 @@ pub struct Nemesis {
     pub duration: (Duration, Duration),
     /// The most faults active at once.
     pub max_active: usize,
+    /// How long to wait, with no fault, after `time`.
+    pub settle: Duration,
     /// The step's index in the file's `steps:` list.
     pub index: usize,
 }

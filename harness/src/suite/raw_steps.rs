@@ -166,7 +166,7 @@ pub struct RawStep {
     pub nemesis: Option<RawNemesis>,
 }
 
-/// `nemesis: { time, faults, targets, gap, duration, max-active }`.
+/// `nemesis: { time, faults, targets, gap, duration, max-active, settle }`.
 #[derive(Debug, Default, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 #[schemars(rename = "Nemesis", extend("required" = ["time"]))]
@@ -192,6 +192,11 @@ pub struct RawNemesis {
     /// The most faults active at once (default `2`), 1 to 16.
     #[schemars(extend("minimum" = 1, "maximum" = vocabulary::MAX_ACTIVE))]
     pub max_active: Option<i64>,
+    /// How long to wait with no fault after the last one is undone, before
+    /// the next step (default `0s`): time for the peers to recover before
+    /// the checks judge them.
+    #[schemars(with = "Option<shapes::Duration>")]
+    pub settle: Option<String>,
 }
 
 /// `repeat: { times: N, steps: [...] }`: the steps, N times over.

@@ -127,7 +127,7 @@ words!(
         /// `repeat: {times, steps}`: the steps, `times` times over; expanded
         /// into ordinary steps at validation.
         Repeat = "repeat",
-        /// `nemesis: {time, faults, targets, gap, duration, max-active}`:
+        /// `nemesis: {time, faults, targets, gap, duration, max-active, settle}`:
         /// random faults drawn from the seed; replaced by the steps it draws
         /// before the run.
         Nemesis = "nemesis",
