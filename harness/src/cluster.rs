@@ -217,6 +217,16 @@ impl Cluster {
         }
     }
 
+    /// A sampler of every node's probe for invariants, with its own handles
+    /// on the namespaces.
+    pub fn sampler(&self) -> std::io::Result<crate::invariant::Sampler> {
+        let mut nodes = Vec::new();
+        for (name, node) in self.names.iter().zip(&self.nodes) {
+            nodes.push((name.clone(), node.probe.clone(), node.ns.try_clone()?));
+        }
+        Ok(crate::invariant::Sampler::new(nodes, self.launcher.clone()))
+    }
+
     /// Probes every node at once and computes the views.
     pub async fn observe(&self) -> Observation {
         let answers = join_all(self.nodes.iter().enumerate().map(|(i, node)| async move {
@@ -291,7 +301,9 @@ fn launch_spec(program: &plan::Program, cx: &NodeContext<'_>, subnet: Subnet) ->
 
 fn render_probe(probe: &plan::Probe, cx: &NodeContext<'_>) -> Result<Probe, String> {
     match probe {
-        plan::Probe::Http { url, timeout } => Probe::http(&cx.render(url), *timeout),
+        plan::Probe::Http { url, body, timeout } => {
+            Probe::http(&cx.render(url), body.as_ref().map(|b| cx.render(b)), *timeout)
+        }
         plan::Probe::Command { argv, timeout } => Ok(Probe::Command { argv: cx.render_all(argv), timeout: *timeout }),
     }
 }

@@ -18,6 +18,7 @@ pub mod exit;
 pub mod explore;
 pub mod http;
 pub mod interrupt;
+pub mod invariant;
 pub mod launcher;
 pub mod nemesis;
 pub mod net;

@@ -16,12 +16,14 @@ use crate::launcher::Launcher;
 /// A probe with its templates rendered for one node.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Probe {
-    /// GET a URL inside the namespace.
+    /// GET a URL inside the namespace, or POST `body` to it.
     Http {
         /// Where to send it.
         target: http::Target,
         /// The URL as written, for messages.
         url: String,
+        /// What to POST; a GET without.
+        body: Option<String>,
         /// How long the whole exchange may take.
         timeout: Duration,
     },
@@ -35,21 +37,24 @@ pub enum Probe {
 }
 
 impl Probe {
-    /// An HTTP probe from a URL such as `http://127.0.0.1:6784/status`.
-    pub fn http(url: &str, timeout: Duration) -> Result<Probe, String> {
-        Ok(Probe::Http { target: http::parse_url(url)?, url: url.to_string(), timeout })
+    /// An HTTP probe from a URL such as `http://127.0.0.1:6784/status`,
+    /// with a body to POST or none to GET.
+    pub fn http(url: &str, body: Option<String>, timeout: Duration) -> Result<Probe, String> {
+        Ok(Probe::Http { target: http::parse_url(url)?, url: url.to_string(), body, timeout })
     }
 
     /// Runs the probe in namespace `ns`; the JSON it returned, or why not.
     pub async fn run(&self, ns: &OwnedFd, launcher: &Launcher) -> Result<Value, String> {
         match self {
-            Probe::Http { target, url, timeout } => {
-                let answer = tokio::time::timeout(*timeout, http::request(ns, launcher, "GET", target, None))
+            Probe::Http { target, url, body, timeout } => {
+                let method = if body.is_some() { "POST" } else { "GET" };
+                let sent = body.as_deref().map(str::as_bytes);
+                let answer = tokio::time::timeout(*timeout, http::request(ns, launcher, method, target, sent))
                     .await
-                    .map_err(|_| format!("GET {url} timed out after {timeout:?}"))?
-                    .map_err(|e| format!("GET {url}: {e}"))?;
+                    .map_err(|_| format!("{method} {url} timed out after {timeout:?}"))?
+                    .map_err(|e| format!("{method} {url}: {e}"))?;
                 if answer.status != 200 {
-                    return Err(format!("GET {url}: HTTP {}: {}", answer.status, snippet(&answer.body)));
+                    return Err(format!("{method} {url}: HTTP {}: {}", answer.status, snippet(&answer.body)));
                 }
                 parse_json(&answer.body)
             }

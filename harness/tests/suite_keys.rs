@@ -107,7 +107,54 @@ fn places() -> Vec<(String, String)> {
     for kind in CheckKind::keys() {
         out.push((format!("checks[].{kind}"), check(&format!("{kind}: {{ KEY: 1 }}"))));
     }
+    for place in WHERE_PLACES {
+        out.push((format!("steps[].{place}"), step(&where_at(place))));
+    }
     out
+}
+
+/// Where a step takes targets, so `{where: JQ}` too.
+const WHERE_PLACES: [&str; 29] = [
+    "await.nodes",
+    "await.up",
+    "breakpoint.nodes",
+    "continue.nodes",
+    "disarm.nodes",
+    "kill",
+    "on",
+    "partition[]",
+    "partition.from",
+    "partition.to",
+    "pause",
+    "restart",
+    "resume",
+    "signal",
+    "start",
+    "delay.from",
+    "delay.to",
+    "drop.from",
+    "drop.to",
+    "duplicate.from",
+    "duplicate.to",
+    "rate.from",
+    "rate.to",
+    "reject.from",
+    "reject.to",
+    "reorder.from",
+    "reorder.to",
+    "stall.from",
+    "stall.to",
+];
+
+/// A step with the map `{ KEY: 1 }` where `place` takes targets.
+fn where_at(place: &str) -> String {
+    let map = "{ KEY: 1 }";
+    match place.split_once('.') {
+        _ if place == "on" => format!("exec: [x]\n    on: {map}"),
+        _ if place == "partition[]" => format!("partition: [{map}, others]"),
+        Some((action, key)) => format!("{action}: {{ {key}: {map} }}"),
+        None => format!("{place}: {map}"),
+    }
 }
 
 /// The rendered error of a suite that must not load.
@@ -401,6 +448,7 @@ steps:
     id: split
   - partition: { from: [s1, s2], to: others }
   - partition: [s1, others]
+  - partition: [{ where: '.role == "leader"' }, others]
   - pause: majority
   - resume: others
   - kill: [s1, s2]
@@ -428,7 +476,7 @@ steps:
     limit: 1.5mbit
     queue: 10s
   - reject: { proto: tcp, port: 80 }
-  - heal: [split, drop-12]
+  - heal: [split, drop-13]
   - heal: all
   - breakpoint: { nodes: [s1, s2], point: gossip.send, match: { kind: ping, seq: 3, ok: true }, action: skip }
   - breakpoint: { nodes: all, point: probe.ack }
@@ -472,6 +520,8 @@ checks:
   - converged:
   - churn: { max-connects: 10, max-resets: 0, window: 10s, after: heal }
   - churn: { counter: '.stats.reconnects', max: 2, after: steps }
+  - always: { name: all-answer, holds: 'all(.[]; . != null)', every: 1s }
+  - eventually: { name: agree, holds: '[.[]] | unique | length == 1', within: 30s, stable-for: 2s, every: 250ms }
 "#;
 
 fn all_keys(value: &Value, out: &mut BTreeSet<String>) {

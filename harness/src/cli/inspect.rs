@@ -90,7 +90,10 @@ pub fn render_explanation(plan: &Plan, variant: &Variant) -> String {
             dirs: &dirs,
         };
         let probe = match &program.probe {
-            Some(Probe::Http { url, .. }) => format!("GET {}", cx.render(url)),
+            Some(Probe::Http { url, body: None, .. }) => format!("GET {}", cx.render(url)),
+            Some(Probe::Http { url, body: Some(body), .. }) => {
+                format!("POST {} with {}", cx.render(url), cx.render(body))
+            }
             Some(Probe::Command { argv, .. }) => cx.render_all(argv).join(" "),
             None => "none".into(),
         };
@@ -130,6 +133,13 @@ fn check_text(check: &Check) -> String {
         Check::CounterChurn { counter, max, window, after } => {
             format!("churn: `{counter}` grows by at most {max} per node in {window:?} after {after:?}")
         }
+        Check::Always(i) => {
+            format!("always {}: `{}` is true, sampled every {:?} all run long", i.name, i.holds, i.every)
+        }
+        Check::Eventually { invariant: i, within, stable_for } => format!(
+            "eventually {}: `{}` is true within {within:?}, for {stable_for:?} (sampled every {:?})",
+            i.name, i.holds, i.every
+        ),
     }
 }
 

@@ -67,6 +67,43 @@ pub enum Figures {
         /// Nodes whose counter could not be read, with why.
         unreadable: Vec<String>,
     },
+    /// `always`: the samples taken, and the first that broke the condition.
+    Always {
+        /// The check's name.
+        name: String,
+        /// Time between samples, seconds.
+        every_seconds: f64,
+        /// Samples judged (the breaking one included).
+        samples: u64,
+        /// The first sample that was not `true`, if any.
+        broken: Option<Broken>,
+    },
+    /// `eventually`: when the condition became true for good, if it did.
+    Eventually {
+        /// The check's name.
+        name: String,
+        /// Seconds until the stable stretch began; none if it never did.
+        after_seconds: Option<f64>,
+        /// The bound, seconds.
+        within_seconds: f64,
+        /// How long it had to stay true, seconds.
+        stable_for_seconds: f64,
+        /// What the last sample gave, when it was not `true`.
+        last: Option<String>,
+    },
+}
+
+/// The first sample at which an `always` check's condition was not `true`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Broken {
+    /// Seconds from the run's start.
+    pub at_seconds: f64,
+    /// The step running then (1-based); none during the checks.
+    pub step: Option<usize>,
+    /// What the condition gave instead of `true`.
+    pub gave: String,
+    /// The sample: node name to probe result, `null` for no answer.
+    pub sample: serde_json::Value,
 }
 
 /// A directed pair of nodes.

@@ -19,7 +19,7 @@ use std::path::PathBuf;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-pub use check::{CheckOutcome, Figures, Pair};
+pub use check::{Broken, CheckOutcome, Figures, Pair};
 pub use read::{read, ReadError, Record};
 
 /// The version of the event schema, in `run-started`. Version 1 (before
@@ -145,6 +145,21 @@ pub enum RunEvent {
         node: String,
         /// What was wrong, quoting the message.
         error: String,
+    },
+    /// An `always` check's condition was not `true` at a sample, so the
+    /// check fails; recorded as soon as the runner learns of it (`at` is
+    /// when the sample was taken).
+    InvariantBroken {
+        /// The check's name.
+        check: String,
+        /// Seconds from the run's start to the sample.
+        at: f64,
+        /// The step running then (1-based); none during the checks.
+        step: Option<usize>,
+        /// What the condition gave instead of `true`.
+        gave: String,
+        /// The sample: node name to probe result, `null` for no answer.
+        sample: Value,
     },
     /// A check was evaluated.
     CheckResult(CheckOutcome),

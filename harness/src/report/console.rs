@@ -121,6 +121,10 @@ fn line(t: f64, event: &RunEvent) -> Option<String> {
         RunEvent::ProtocolBroken { node, error } => {
             format!("{t:7.1}s  node {node} broke the control protocol: {error}")
         }
+        RunEvent::InvariantBroken { check, at, step, gave, .. } => {
+            let when = step.map_or_else(|| "during the checks".to_string(), |s| format!("during step {s}"));
+            format!("{t:7.1}s  always {check}: broken at {at:.1}s ({when}): gave {gave}")
+        }
         RunEvent::CheckResult(c) => {
             format!("{t:7.1}s  check {}: {} {}", c.check, if c.passed { "ok" } else { "FAILED" }, c.detail)
         }

@@ -19,7 +19,7 @@ impl Runner<'_, '_> {
         timeout: Duration,
         check: bool,
     ) -> Result<String, StepError> {
-        let nodes = self.targets(targets, &[]);
+        let nodes = self.targets(targets, &[])?;
         let mut details = Vec::new();
         for n in nodes {
             let name = self.cluster.names()[n].clone();
@@ -75,7 +75,7 @@ impl Runner<'_, '_> {
         expect: Option<u16>,
         timeout: Duration,
     ) -> Result<String, StepError> {
-        let nodes = self.targets(targets, &[]);
+        let nodes = self.targets(targets, &[])?;
         let mut details = Vec::new();
         for n in nodes {
             let name = self.cluster.names()[n].clone();

@@ -25,7 +25,7 @@ impl Runner<'_, '_> {
         matcher: &BTreeMap<String, String>,
         action: BreakAction,
     ) -> Result<String, StepError> {
-        let nodes = self.targets(targets, &[]);
+        let nodes = self.targets(targets, &[])?;
         let action = match action {
             BreakAction::Pause => PeerAction::Pause,
             BreakAction::Skip => PeerAction::Skip,
@@ -49,7 +49,7 @@ impl Runner<'_, '_> {
         point: &str,
         disarm: bool,
     ) -> Result<String, StepError> {
-        let nodes = self.targets(targets, &[]);
+        let nodes = self.targets(targets, &[])?;
         let mut unconnected = Vec::new();
         for &n in &nodes {
             let control = self.cluster.control(n);
@@ -81,7 +81,7 @@ impl Runner<'_, '_> {
         targets: &Targets,
         within: Duration,
     ) -> Result<String, StepError> {
-        let nodes = self.targets(targets, &[]);
+        let nodes = self.targets(targets, &[])?;
         let deadline = Instant::now() + within;
         let started = Instant::now();
         for &n in &nodes {

@@ -8,9 +8,10 @@ use crate::observe::NodeView;
 use crate::suite::plan::Check;
 
 impl Runner<'_, '_> {
-    /// Evaluates one check.
-    pub(crate) async fn check(&mut self, check: &Check) -> CheckOutcome {
-        match check {
+    /// Evaluates one check; `None` for an `always` check, which is judged
+    /// the whole run long and reported after the others.
+    pub(crate) async fn check(&mut self, check: &Check) -> Option<CheckOutcome> {
+        Some(match check {
             Check::Converged { within, stable_for } => self.check_converged(*within, *stable_for).await,
             Check::Live { timeout } => self.check_live(*timeout).await,
             Check::Churn { max_connects, max_resets, window, after } => {
@@ -19,7 +20,11 @@ impl Runner<'_, '_> {
             Check::CounterChurn { counter, max, window, after } => {
                 self.check_counter_churn(counter, *max, *window, *after).await
             }
-        }
+            Check::Always(_) => return None,
+            Check::Eventually { invariant, within, stable_for } => {
+                self.check_eventually(invariant, *within, *stable_for).await
+            }
+        })
     }
 
     async fn check_converged(&mut self, within: Duration, stable_for: Duration) -> CheckOutcome {

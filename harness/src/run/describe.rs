@@ -92,6 +92,7 @@ pub fn targets_text(targets: &Targets, names: &[String]) -> String {
             TargetSpec::Others => "the others",
         }
         .to_string(),
+        Targets::Where(expression) => format!("the nodes where `{expression}`"),
     }
 }
 

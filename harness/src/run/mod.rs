@@ -7,13 +7,16 @@ mod checks;
 mod churn;
 pub mod describe;
 pub mod folder;
+mod invariants;
 mod netfaults;
 mod record;
 mod steps;
 mod targets;
 mod wait;
 
+use std::cell::RefCell;
 use std::path::{Path, PathBuf};
+use std::rc::Rc;
 use std::time::Instant;
 
 use netfaults::ActiveFaults;
@@ -97,6 +100,12 @@ pub(crate) struct Runner<'p, 'r> {
     /// Connection attempts and resets seen so far.
     connections: Vec<crate::net::switch::ConnEvent>,
     marks: breakpoints::ArmMarks,
+    /// What the `always` checks have seen.
+    watch: invariants::Shared,
+    /// Samples for `always` and `eventually` checks, and `where` targets.
+    sampler: Rc<crate::invariant::Sampler>,
+    /// The probes taken just before a step with a `where` target.
+    where_sample: Option<serde_json::Value>,
 }
 
 /// Runs one variant of a suite once, in `folder` (made by
@@ -142,6 +151,14 @@ pub async fn run_variant(
             return finish(log);
         }
     };
+    let sampler = match cluster.sampler() {
+        Ok(sampler) => Rc::new(sampler),
+        Err(e) => return abort(log, RunError::Environment(format!("opening the namespaces for sampling: {e}"))),
+    };
+    let watch = match invariants::Watch::new(&plan.checks) {
+        Ok(watch) => Rc::new(RefCell::new(watch)),
+        Err(e) => return abort(log, RunError::Internal(format!("an `always` check: {e}"))),
+    };
     let mut runner = Runner {
         plan,
         chooser: targets::Chooser::new(plan.seed, cluster.names().len()),
@@ -156,6 +173,9 @@ pub async fn run_variant(
         steps_end: None,
         connections: Vec::new(),
         marks: breakpoints::ArmMarks::new(),
+        watch,
+        sampler,
+        where_sample: None,
     };
     let result = tokio::select! {
         result = runner.drive() => result,
@@ -198,10 +218,24 @@ impl Runner<'_, '_> {
         }
         let all: Vec<usize> = (0..self.cluster.names().len()).collect();
         self.start(&all).await.map_err(|e| run_error(e, "starting the nodes"))?;
+        if self.watch.borrow().is_empty() {
+            return self.steps_and_checks().await;
+        }
+        let watching = invariants::watch(self.watch.clone(), self.sampler.clone());
+        tokio::select! {
+            result = self.steps_and_checks() => result,
+            () = watching => Err(RunError::Internal("the sampling of `always` checks ended early".into())),
+        }
+    }
+
+    /// The steps, then the checks, with the `always` checks reported last.
+    async fn steps_and_checks(&mut self) -> Result<(), RunError> {
         for (i, step) in self.plan.steps.iter().enumerate() {
             self.step = i + 1;
+            self.watch.borrow_mut().set_step(Some(i + 1));
             let what = describe::describe(&step.action, self.cluster.names());
             self.log.record(RunEvent::StepStarted { step: i + 1, line: step.line, what });
+            self.where_sample = if step.probes { Some(self.sampler.sample().await) } else { None };
             let (ok, detail) = match self.apply(&step.action).await {
                 Ok(detail) => (true, detail),
                 Err(StepError::Failed(why)) => (false, why),
@@ -215,12 +249,17 @@ impl Runner<'_, '_> {
             self.log.record(RunEvent::StepFinished { step: i + 1, ok, detail });
         }
         self.steps_end = Some(Instant::now());
+        self.watch.borrow_mut().set_step(None);
         for check in &self.plan.checks {
-            let outcome = self.check(check).await;
-            self.log.record(RunEvent::CheckResult(outcome));
+            if let Some(outcome) = self.check(check).await {
+                self.log.record(RunEvent::CheckResult(outcome));
+            }
         }
         // Exits noticed during the last check still count.
         self.tick().await;
+        for outcome in self.always_outcomes() {
+            self.log.record(RunEvent::CheckResult(outcome));
+        }
         Ok(())
     }
 

@@ -47,7 +47,7 @@ impl Runner<'_, '_> {
             }
             Action::Kill { nodes, signal } => self.kill(nodes, signal).await,
             Action::Start(t) => {
-                let nodes = self.targets(t, &[]);
+                let nodes = self.targets(t, &[])?;
                 self.start(&nodes).await
             }
             Action::Restart(t) => self.restart(t).await,
@@ -67,9 +67,42 @@ impl Runner<'_, '_> {
         }
     }
 
-    /// Resolves a step's targets and records what a spec word chose.
-    pub(crate) fn targets(&mut self, targets: &Targets, named: &[NodeId]) -> Vec<NodeId> {
-        self.chooser.resolve(targets, named)
+    /// Resolves a step's targets: names as written, spec words chosen from
+    /// the seed, `where` from the probes taken before the step.
+    pub(crate) fn targets(&mut self, targets: &Targets, named: &[NodeId]) -> Result<Vec<NodeId>, StepError> {
+        match targets {
+            Targets::Nodes(nodes) => Ok(nodes.clone()),
+            Targets::Spec(spec) => Ok(self.chooser.choose(*spec, named)),
+            Targets::Where(expression) => self.where_nodes(expression),
+        }
+    }
+
+    /// The nodes whose probe result, in the sample taken before the step,
+    /// makes `expression` true; none is a failure of the step.
+    fn where_nodes(&self, expression: &str) -> Result<Vec<NodeId>, StepError> {
+        let sample = self
+            .where_sample
+            .as_ref()
+            .ok_or_else(|| StepError::Internal(format!("`where: {expression}` without a sample of the probes")))?;
+        let view = crate::view::View::compile(expression).map_err(StepError::Internal)?;
+        let mut chosen = Vec::new();
+        let mut silent = Vec::new();
+        for (i, name) in self.cluster.names().iter().enumerate() {
+            match sample.get(name) {
+                None | Some(serde_json::Value::Null) => silent.push(name.as_str()),
+                Some(result) => {
+                    if view.apply(result).is_ok_and(|v| v == serde_json::Value::Bool(true)) {
+                        chosen.push(i);
+                    }
+                }
+            }
+        }
+        if chosen.is_empty() {
+            let silent =
+                if silent.is_empty() { String::new() } else { format!(" ({} did not answer)", silent.join(", ")) };
+            return Err(StepError::Failed(format!("no node's probe result makes `{expression}` true{silent}")));
+        }
+        Ok(chosen)
     }
 
     /// A step that signals a node whose process is gone (it exited on its
@@ -91,7 +124,7 @@ impl Runner<'_, '_> {
         targets: &Targets,
         mut f: impl FnMut(&mut Self, usize) -> Result<(), StepError>,
     ) -> Result<String, StepError> {
-        let nodes = self.targets(targets, &[]);
+        let nodes = self.targets(targets, &[])?;
         for &n in &nodes {
             f(self, n)?;
         }
@@ -112,7 +145,7 @@ impl Runner<'_, '_> {
     }
 
     async fn await_up(&mut self, targets: &Targets, within: Duration) -> Result<String, StepError> {
-        let nodes = self.targets(targets, &[]);
+        let nodes = self.targets(targets, &[])?;
         let watched = nodes.clone();
         let up = move |obs: &Observation| {
             watched.iter().all(|&n| matches!(obs.nodes[n], crate::observe::NodeView::Answered(_)))
@@ -125,7 +158,7 @@ impl Runner<'_, '_> {
 
     async fn kill(&mut self, targets: &Targets, signal: &str) -> Result<String, StepError> {
         let sig = parse_signal(signal)?;
-        let nodes = self.targets(targets, &[]);
+        let nodes = self.targets(targets, &[])?;
         for &n in &nodes {
             let status = self.cluster.supervisor.kill(n, sig).await.map_err(io)?;
             self.record_stop(n, status);
@@ -142,7 +175,7 @@ impl Runner<'_, '_> {
     }
 
     async fn restart(&mut self, targets: &Targets) -> Result<String, StepError> {
-        let nodes = self.targets(targets, &[]);
+        let nodes = self.targets(targets, &[])?;
         for &n in &nodes {
             let status = self.cluster.supervisor.stop(n).await.map_err(io)?;
             self.record_stop(n, status);

@@ -18,6 +18,7 @@ impl Runner<'_, '_> {
         self.reap_exits();
         self.drain_connections();
         self.drain_control();
+        self.record_broken();
         let obs = self.cluster.observe().await;
         for (i, view) in obs.nodes.iter().enumerate() {
             if self.last_views.get(i) != Some(view) {

@@ -36,6 +36,8 @@ pub struct Checker<'a> {
     pub loc: &'a Locator,
     /// Everything found so far.
     pub issues: Vec<Issue>,
+    /// How many `{where: JQ}` targets were read so far.
+    pub wheres: usize,
 }
 
 impl Checker<'_> {
@@ -80,6 +82,13 @@ impl NodeIndex {
     /// Resolves a step's targets: `s1`, `[s1, s2]` (at least one node, none
     /// twice), or a spec word alone (`majority`, or `[majority]`).
     pub fn targets(&self, cx: &mut Checker<'_>, names: &Names, path: &Path) -> Targets {
+        if let Names::Where(expression) = names {
+            if let Err(e) = crate::view::check_syntax(expression) {
+                cx.at(&path.key("where"), e, None);
+            }
+            cx.wheres += 1;
+            return Targets::Where(expression.clone());
+        }
         let items = names.items();
         if let [(_, word)] = items.as_slice() {
             if let Some(spec) = spec_word(word) {

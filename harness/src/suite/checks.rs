@@ -6,8 +6,8 @@ use std::time::Duration;
 use super::checker::{either, Checker};
 use super::error::did_you_mean;
 use super::locate::Path;
-use super::plan::{Check, ChurnFrom};
-use super::raw::{RawCheck, RawChurn};
+use super::plan::{Check, ChurnFrom, Invariant};
+use super::raw::{RawAlways, RawCheck, RawChurn, RawEventually};
 use super::vocabulary::CheckKind;
 
 /// One item of `checks:`.
@@ -39,6 +39,12 @@ pub fn check(cx: &mut Checker<'_>, raw: &RawCheck, path: &Path) -> Option<Check>
     }
     if let Some(c) = &map.churn {
         return churn(cx, c, &path.key("churn"));
+    }
+    if let Some(a) = &map.always {
+        return always(cx, a, &path.key("always")).map(Check::Always);
+    }
+    if let Some(e) = &map.eventually {
+        return eventually(cx, e, &path.key("eventually"));
     }
     let kinds: Vec<&str> = CheckKind::keys().collect();
     cx.at(path, format!("a check needs {}", either(&kinds)), None);
@@ -89,6 +95,61 @@ fn churn(cx: &mut Checker<'_>, raw: &RawChurn, path: &Path) -> Option<Check> {
             None
         }
     }
+}
+
+/// The shortest time between samples of an invariant.
+pub const MIN_EVERY: Duration = Duration::from_millis(100);
+
+/// `always: {name, holds, every}`.
+fn always(cx: &mut Checker<'_>, raw: &RawAlways, path: &Path) -> Option<Invariant> {
+    invariant(cx, path, "always", [raw.name.as_deref(), raw.holds.as_deref(), raw.every.as_deref()])
+}
+
+/// `eventually: {name, holds, within, stable-for, every}`.
+fn eventually(cx: &mut Checker<'_>, raw: &RawEventually, path: &Path) -> Option<Check> {
+    let within = cx.duration(raw.within.as_deref(), &path.key("within"), Duration::from_secs(60));
+    let stable_for = cx.duration(raw.stable_for.as_deref(), &path.key("stable-for"), Duration::from_secs(3));
+    let parts = [raw.name.as_deref(), raw.holds.as_deref(), raw.every.as_deref()];
+    let invariant = invariant(cx, path, "eventually", parts)?;
+    Some(Check::Eventually { invariant, within, stable_for })
+}
+
+/// The parts `always` and `eventually` share: a name, a jq condition that
+/// compiles, and a sampling interval.
+fn invariant(cx: &mut Checker<'_>, path: &Path, kind: &str, parts: [Option<&str>; 3]) -> Option<Invariant> {
+    let [name, holds, every] = parts;
+    let every_at = path.key("every");
+    let every = cx.duration(every, &every_at, Duration::from_millis(500));
+    if every < MIN_EVERY {
+        cx.at(&every_at, format!("sampling every {every:?} is too often"), Some("at least `100ms`".into()));
+    }
+    let name = match name.map(str::trim) {
+        Some(n) if !n.is_empty() => Some(n.to_string()),
+        Some(_) => {
+            cx.at(&path.key("name"), "the name is empty", Some("a few words, e.g. `one-leader-per-term`".into()));
+            None
+        }
+        None => {
+            let help = Some(format!("e.g. `{kind}: {{name: one-leader-per-term, holds: JQ}}`"));
+            cx.at(path, format!("`{kind}` needs `name:`, what reports call it"), help);
+            None
+        }
+    };
+    let holds = match holds {
+        Some(h) => match crate::view::check_syntax(h) {
+            Ok(()) => Some(h.to_string()),
+            Err(e) => {
+                cx.at(&path.key("holds"), e, None);
+                None
+            }
+        },
+        None => {
+            let help = Some("a jq expression over `{NODE: PROBE RESULT or null}` that gives `true`".into());
+            cx.at(path, format!("`{kind}` needs `holds:`"), help);
+            None
+        }
+    };
+    Some(Invariant { name: name?, holds: holds?, every })
 }
 
 fn after(cx: &mut Checker<'_>, raw: Option<&str>, path: &Path) -> ChurnFrom {

@@ -28,7 +28,7 @@ impl StepCx<'_, '_> {
                 }
                 let mut out = Vec::new();
                 for (g, names) in groups.iter().enumerate() {
-                    if names.items().is_empty() {
+                    if matches!(names, Names::Many(list) if list.is_empty()) {
                         self.cx.at(&at.index(g), "this group is empty", None);
                         continue;
                     }

@@ -66,10 +66,13 @@ pub struct Program {
 /// A probe, run inside the node's namespace.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Probe {
-    /// `{ http: URL }`: GET, body parsed as JSON. URL is a template.
+    /// `{ http: URL, body }`: GET (POST with a body), the answer parsed as
+    /// JSON. URL and body are templates.
     Http {
         /// The URL, a template.
         url: Template,
+        /// What to POST, if anything.
+        body: Option<Template>,
         /// How long the probe may take.
         timeout: Duration,
     },
@@ -149,6 +152,9 @@ pub struct Step {
     pub line: usize,
     /// What it does.
     pub action: Action,
+    /// Whether a target is `{where: JQ}`: every node is probed just before
+    /// the step runs.
+    pub probes: bool,
 }
 
 /// What a step does.
@@ -362,6 +368,9 @@ pub enum Targets {
     Nodes(Vec<NodeId>),
     /// Chosen at run time from the seed; the choice is recorded.
     Spec(TargetSpec),
+    /// `{where: JQ}`: when the step runs, the nodes whose probe result
+    /// makes JQ true.
+    Where(String),
 }
 
 /// A choice of nodes made at run time (`one`, `minority`, `majority`,
@@ -469,6 +478,31 @@ pub enum Check {
         /// Where the window starts.
         after: ChurnFrom,
     },
+    /// `always: {name, holds, every}`: sampled from the first step to the
+    /// end of the checks; fails at the first sample that is not `true`.
+    Always(Invariant),
+    /// `eventually: {name, holds, within, stable-for, every}`: after the
+    /// steps, true within `within` and for `stable-for`.
+    Eventually {
+        /// The condition.
+        invariant: Invariant,
+        /// The deadline, from the check's start.
+        within: Duration,
+        /// How long it must stay true.
+        stable_for: Duration,
+    },
+}
+
+/// A named jq condition over every node's probe result, and how often it
+/// is sampled.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Invariant {
+    /// Its name in reports.
+    pub name: String,
+    /// The jq expression; `true` is holding.
+    pub holds: String,
+    /// Time between samples.
+    pub every: Duration,
 }
 
 /// Where a churn window starts: `after: steps` or `heal`.

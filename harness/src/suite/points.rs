@@ -167,7 +167,7 @@ impl StepCx<'_, '_> {
         let plans = self.scope.plans;
         let chosen: Vec<usize> = match nodes {
             Some(Targets::Nodes(ids)) => ids.clone(),
-            Some(Targets::Spec(_)) => (0..plans.len()).collect(),
+            Some(Targets::Spec(_) | Targets::Where(_)) => (0..plans.len()).collect(),
             None => Vec::new(),
         };
         let mut out: Vec<(String, String)> = Vec::new();

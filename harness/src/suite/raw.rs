@@ -106,6 +106,9 @@ pub struct RawProgram {
 pub struct RawProbe {
     /// A URL template to GET (`127.0.0.1` is the node's own loopback).
     pub http: Option<String>,
+    /// With `http`: POST this body (a template) instead of a GET, for APIs
+    /// that answer POSTs only (etcd's `/v3/maintenance/status`).
+    pub body: Option<String>,
     /// argv templates of a command whose stdout is the JSON state.
     #[schemars(with = "Option<shapes::Argv>")]
     pub command: Option<Vec<String>>,
@@ -164,6 +167,43 @@ pub struct RawChurn {
     pub after: Option<String>,
 }
 
+/// A whole-run invariant: a jq expression over every node's probe result,
+/// sampled from the first step to the end of the checks.
+#[derive(Debug, Default, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+#[schemars(rename = "AlwaysCheck", extend("required" = ["name", "holds"]))]
+pub struct RawAlways {
+    /// What the invariant is called in reports (required).
+    pub name: Option<String>,
+    /// A jq expression over `{NODE: PROBE RESULT or null, ...}` that must
+    /// give `true` at every sample (required).
+    pub holds: Option<String>,
+    /// Time between samples (default `500ms`, at least `100ms`).
+    #[schemars(with = "Option<shapes::Duration>")]
+    pub every: Option<String>,
+}
+
+/// A condition that must become true after the steps and stay true.
+#[derive(Debug, Default, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+#[schemars(rename = "EventuallyCheck", extend("required" = ["name", "holds"]))]
+pub struct RawEventually {
+    /// What the condition is called in reports (required).
+    pub name: Option<String>,
+    /// A jq expression over `{NODE: PROBE RESULT or null, ...}` that must
+    /// give `true` (required).
+    pub holds: Option<String>,
+    /// The deadline, from the check's start (default `60s`).
+    #[schemars(with = "Option<shapes::Duration>")]
+    pub within: Option<String>,
+    /// How long it must stay true (default `3s`).
+    #[schemars(with = "Option<shapes::Duration>")]
+    pub stable_for: Option<String>,
+    /// Time between samples (default `500ms`, at least `100ms`).
+    #[schemars(with = "Option<shapes::Duration>")]
+    pub every: Option<String>,
+}
+
 /// A check with its settings: a map with one key.
 #[derive(Debug, Default, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
@@ -180,6 +220,14 @@ pub struct RawCheckMap {
     /// `max-resets`) or a probe `counter` with `max`.
     #[serde(default, deserialize_with = "present")]
     pub churn: Option<RawChurn>,
+    /// A jq expression over every node's probe result, true at every sample
+    /// for the whole run.
+    #[serde(default, deserialize_with = "present")]
+    pub always: Option<RawAlways>,
+    /// A jq expression over every node's probe result that becomes true
+    /// after the steps, within `within`, and stays true for `stable-for`.
+    #[serde(default, deserialize_with = "present")]
+    pub eventually: Option<RawEventually>,
 }
 
 impl RawCheckMap {
@@ -189,6 +237,8 @@ impl RawCheckMap {
             CheckKind::Converged => self.converged.is_some(),
             CheckKind::Live => self.live.is_some(),
             CheckKind::Churn => self.churn.is_some(),
+            CheckKind::Always => self.always.is_some(),
+            CheckKind::Eventually => self.eventually.is_some(),
         };
         CheckKind::ALL.iter().copied().filter(given).collect()
     }
@@ -221,6 +271,11 @@ impl<'de> Visitor<'de> for CheckVisitor {
             Some(CheckKind::Converged) => map.converged = Some(Default::default()),
             Some(CheckKind::Live) => map.live = Some(Default::default()),
             Some(CheckKind::Churn) => map.churn = Some(Default::default()),
+            Some(kind @ (CheckKind::Always | CheckKind::Eventually)) => {
+                return Err(E::custom(format!(
+                    "`{kind}` needs `name:` and `holds:`, e.g. `{kind}: {{name: one-leader, holds: JQ}}`"
+                )))
+            }
             None => {
                 let expected: Vec<String> = CheckKind::keys().map(|k| format!("`{k}`")).collect();
                 let expected = match expected.split_last() {

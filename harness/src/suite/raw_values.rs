@@ -15,13 +15,16 @@ pub fn present<'de, D: Deserializer<'de>, T: Deserialize<'de> + Default>(d: D) -
     Option::<T>::deserialize(d).map(|v| Some(v.unwrap_or_default()))
 }
 
-/// One name (`s1`) or a list of names (`[s1, s2]`).
+/// One name (`s1`) or a list of names (`[s1, s2]`); where targets are
+/// expected, also `{where: JQ}`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Names {
     /// Written as a single scalar.
     One(String),
     /// Written as a list.
     Many(Vec<String>),
+    /// `{where: JQ}`: the nodes whose probe result makes JQ true.
+    Where(String),
 }
 
 impl Names {
@@ -30,6 +33,7 @@ impl Names {
         match self {
             Names::One(n) => vec![(None, n.as_str())],
             Names::Many(ns) => ns.iter().enumerate().map(|(i, n)| (Some(i), n.as_str())).collect(),
+            Names::Where(_) => Vec::new(),
         }
     }
 }
@@ -59,6 +63,18 @@ impl<'de> Visitor<'de> for NamesVisitor {
 
     fn visit_i64<E: de::Error>(self, v: i64) -> Result<Names, E> {
         Ok(Names::One(v.to_string()))
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Names, A::Error> {
+        let mut expression = None;
+        while let Some(key) = map.next_key::<String>()? {
+            match key.as_str() {
+                "where" if expression.is_none() => expression = Some(map.next_value::<String>()?),
+                "where" => return Err(de::Error::duplicate_field("where")),
+                other => return Err(de::Error::unknown_field(other, &["where"])),
+            }
+        }
+        expression.map(Names::Where).ok_or_else(|| de::Error::missing_field("where"))
     }
 
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Names, A::Error> {

@@ -207,9 +207,15 @@ schema_type!(
             "enum": words()
         });
         json_schema!({
-            "description": "Targets: a node name, a list of node names, or one of the words `one`, `minority`, `majority`, `all`, `others` (alone).",
+            "description": "Targets: a node name, a list of node names, one of the words `one`, `minority`, `majority`, `all`, `others` (alone), or `{where: JQ}`: the nodes whose probe result makes JQ true when the step runs.",
             "anyOf": [
                 word,
+                {
+                    "type": "object",
+                    "properties": { "where": { "type": "string", "description": "A jq expression over one node's probe result; the nodes it gives `true` for." } },
+                    "required": ["where"],
+                    "additionalProperties": false
+                },
                 g.subschema_for::<NodeName>(),
                 { "type": "array", "minItems": 1, "uniqueItems": true, "items": g.subschema_for::<NodeName>() },
                 { "type": "array", "minItems": 1, "maxItems": 1, "items": word }

@@ -187,6 +187,7 @@ impl Script<'_, '_> {
     /// what it becomes: one plan step, or a repeat's.
     pub fn step(&mut self, s: &RawStep, path: Path, iteration: Option<usize>) {
         let line = self.cx.loc.value(&path).map_or(0, |p| p.line);
+        let wheres = self.cx.wheres;
         let mut sx = StepCx {
             cx: &mut *self.cx,
             scope: self.scope,
@@ -198,11 +199,13 @@ impl Script<'_, '_> {
             index: self.index,
             iteration,
         };
-        match sx.step(s) {
+        let validated = sx.step(s);
+        let probes = self.cx.wheres > wheres;
+        match validated {
             Some(Validated::Repeat(repeat)) => self.repeat(repeat, &path, iteration),
             Some(Validated::Action(action)) => {
                 self.number += 1;
-                self.out.push(Step { line, action });
+                self.out.push(Step { line, action, probes });
             }
             None => self.number += 1,
         }
@@ -369,7 +372,7 @@ impl<'a> StepCx<'_, 'a> {
         match &s.signal {
             None => "KILL".into(),
             Some(Names::One(name)) => self.signal_name(name, &at),
-            Some(Names::Many(_)) => {
+            Some(Names::Many(_) | Names::Where(_)) => {
                 self.cx.at(&at, "`signal` of `kill` is one signal name", Some("e.g. `signal: TERM`".into()));
                 "KILL".into()
             }

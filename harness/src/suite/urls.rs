@@ -63,7 +63,7 @@ impl<'a> Urls<'a> {
     pub fn senders(&self, targets: &Targets) -> Vec<NodeId> {
         match targets {
             Targets::Nodes(ids) => ids.clone(),
-            Targets::Spec(_) => (0..self.nodes.len()).collect(),
+            Targets::Spec(_) | Targets::Where(_) => (0..self.nodes.len()).collect(),
         }
     }
 

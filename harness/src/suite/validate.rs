@@ -24,7 +24,7 @@ use super::vocabulary::{spec_word, spec_words};
 
 /// Validates a whole suite. `file` gives the default name (its stem).
 pub fn validate(raw: RawSuite, loc: &Locator, file: &FsPath) -> Result<Plan, Vec<Issue>> {
-    let mut cx = Checker { loc, issues: Vec::new() };
+    let mut cx = Checker { loc, issues: Vec::new(), wheres: 0 };
     let root = Path::root();
     let default_name = file.file_stem().map_or_else(|| "suite".to_string(), |s| s.to_string_lossy().into_owned());
     let (subnet, prefix) = subnet(&mut cx, raw.subnet.as_deref(), &root.key("subnet"));
@@ -205,11 +205,16 @@ impl Templates<'_, '_, '_> {
 
     fn probe(&mut self, raw: &RawProbe, path: &Path) -> Option<Probe> {
         let timeout = self.cx.duration(raw.timeout.as_deref(), &path.key("timeout"), Duration::from_secs(2));
+        if let (Some(_), None) = (&raw.body, &raw.http) {
+            let help = Some("a body is POSTed to the `http` URL; a command probe has none".to_string());
+            self.cx.at_key(&path.key("body"), "`body` goes with `http`", help);
+        }
         match (&raw.http, &raw.command) {
             (Some(url), None) => {
                 let at = path.key("http");
                 urls::scheme(self.cx, url, &at);
-                Some(Probe::Http { url: self.one(url, &at), timeout })
+                let body = raw.body.as_ref().map(|b| self.one(b, &path.key("body")));
+                Some(Probe::Http { url: self.one(url, &at), body, timeout })
             }
             (None, Some(argv)) if !argv.is_empty() => {
                 Some(Probe::Command { argv: self.list(argv, &path.key("command")), timeout })
@@ -242,7 +247,7 @@ fn links(cx: &mut Checker<'_>, raw: &[Names], nodes: &NodeIndex) -> Links {
                 let b = nodes.resolve(cx, &two[1], &path.index(1));
                 a.zip(b)
             }
-            Names::Many(_) => {
+            Names::Many(_) | Names::Where(_) => {
                 cx.at(&path, "a link is two nodes", Some("write it as `a-b` or `[a, b]`".into()));
                 None
             }

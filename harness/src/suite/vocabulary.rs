@@ -208,6 +208,10 @@ words!(
         Live = "live",
         /// `churn: {...}`
         Churn = "churn",
+        /// `always: {name, holds, every}`
+        Always = "always",
+        /// `eventually: {name, holds, within, stable-for, every}`
+        Eventually = "eventually",
     }
 );
 
@@ -316,7 +320,7 @@ impl CheckKind {
     /// Whether the check may be written as its bare name (`- live`) for its
     /// defaults: `churn` has no defaults for its bounds.
     pub fn bare(self) -> bool {
-        !matches!(self, CheckKind::Churn)
+        !matches!(self, CheckKind::Churn | CheckKind::Always | CheckKind::Eventually)
     }
 }
 

@@ -281,6 +281,11 @@ impl Builder {
                     (s.window.end, s.ok, s.detail) = (Some(t), Some(*ok), detail.clone());
                 }
             }
+            RunEvent::InvariantBroken { check, at, step, gave, .. } => {
+                let when = step.map_or_else(|| "during the checks".to_string(), |s| format!("during step {s}"));
+                let detail = format!("broken {when}: gave {gave}");
+                self.tl.checks.push(Check { t: *at, check: check.clone(), passed: false, detail, measured: None });
+            }
             RunEvent::CheckResult(c) => self.tl.checks.push(Check {
                 t,
                 check: c.check.clone(),
