@@ -11,7 +11,9 @@ use serde::{Deserialize, Serialize};
 use crate::packet::{self, PacketMeta};
 use crate::NodeSet;
 
-/// A transport protocol a flow can name.
+/// A transport protocol a flow can name. A flow that names one matches
+/// only that protocol's packets; a flow that names none matches packets of
+/// every IP protocol, these three and any other (VRRP's 112, GRE's 47, ...).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Proto {
@@ -51,7 +53,7 @@ pub struct Flow {
     pub from: Option<NodeSet>,
     /// Destinations; `None` is any node.
     pub to: Option<NodeSet>,
-    /// Protocol; `None` is any protocol.
+    /// Protocol; `None` is any IP protocol, not only these three.
     pub proto: Option<Proto>,
     /// A port, matched against the source *or* the destination port, so a
     /// flow on port 6783 catches both directions of a connection to it.
@@ -103,6 +105,19 @@ mod tests {
     #[test]
     fn the_empty_flow_matches_everything() {
         assert!(Flow::any().matches(&meta(0, 1, 47, None)));
+    }
+
+    #[test]
+    fn a_named_protocol_matches_only_itself_and_none_matches_any() {
+        const VRRP: u8 = 112;
+        let vrrp = meta(0, 1, VRRP, None);
+        for p in [Proto::Tcp, Proto::Udp, Proto::Icmp] {
+            assert!(!Flow { proto: Some(p), ..Flow::any() }.matches(&vrrp), "{p:?}");
+            assert!(Flow { proto: Some(p), ..Flow::any() }.matches(&meta(0, 1, p.number(), None)), "{p:?}");
+        }
+        let between =
+            Flow { from: Some([0].into_iter().collect()), to: Some([1].into_iter().collect()), ..Flow::any() };
+        assert!(between.matches(&vrrp));
     }
 
     #[test]

@@ -1,15 +1,18 @@
 //! The fault vocabulary of quiesce, as pure data and pure functions.
 //!
-//! The switch forwards every IPv4 packet between the nodes of a run. For
-//! each one it asks an [`Engine`] for a [`Verdict`] (deliver, possibly later
-//! and possibly twice; drop; hold; or reject with a TCP RST), and carries
-//! that out; this crate decides, the switch acts. Nothing here does I/O, so
-//! every rule can be tested without a network.
+//! The switch forwards every IPv4 packet between the nodes of a run, of
+//! any IP protocol, and copies broadcast and multicast packets to every
+//! node linked to the sender. For each packet, or each copy, it asks an
+//! [`Engine`] for a [`Verdict`] (deliver, possibly later and possibly
+//! twice; drop; hold; or reject with a TCP RST), and carries that out; this
+//! crate decides, the switch acts. Nothing here does I/O, so every rule
+//! can be tested without a network.
 //!
 //! - [`NodeSet`]: sets of node indices ([`NodeIx`]), as bitsets;
 //! - [`Flow`], [`Proto`]: which packets a fault applies to;
 //! - [`PacketMeta`], [`parse_ipv4`], [`TcpFlags`]: what a rule sees of a
-//!   packet;
+//!   packet; [`PacketHeaders`], [`read_ipv4`]: the same before its addresses
+//!   are mapped to nodes (a broadcast's copies are judged one by one);
 //! - [`grudge()`], [`Grudge`]: who cannot reach whom in a partition;
 //! - [`Rule`], [`Matcher`], [`Action`]: a fault as a packet rule;
 //! - [`Engine`], [`Verdict`], [`RuleKey`], [`RuleStats`]: ordered rules, and
@@ -56,7 +59,7 @@ pub use flow::{Flow, Proto};
 pub use grudge::{grudge, Grudge};
 pub use node_set::{NodeIx, NodeSet};
 pub use pacer::RATE_BACKLOG;
-pub use packet::{parse_ipv4, PacketMeta, ParseError};
+pub use packet::{parse_ipv4, read_ipv4, PacketHeaders, PacketMeta, ParseError};
 pub use reply::tcp_reset_for;
 pub use rule::{Action, Matcher, Rule};
 pub use targets::{choose, TargetSpec};

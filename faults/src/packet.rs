@@ -1,10 +1,16 @@
 //! What the rules see of a packet: [`PacketMeta`], read from an IPv4 header.
 //!
-//! [`parse_ipv4`] reads only the fields a rule or a churn counter needs
+//! [`read_ipv4`] reads only the fields a rule or a churn counter needs
 //! (addresses, protocol, ports, TCP flags), by hand and without allocating,
 //! so the switch can call it on every packet. It checks the version, the
 //! header length and the total length, not the checksum: the kernel that
-//! wrote the packet to the TUN device made it.
+//! wrote the packet to the TUN device made it. Any IP protocol reads: the
+//! protocol number is kept as it is, and only TCP and UDP have ports.
+//!
+//! A [`PacketHeaders`] still holds addresses; [`PacketHeaders::meta`] names
+//! the sending and receiving nodes, which is how the switch judges each
+//! copy of a broadcast or multicast packet as a unicast packet to its
+//! receiver. [`parse_ipv4`] does both steps for a unicast packet.
 //!
 //! Ports and TCP flags come from the transport header, which only the first
 //! fragment of a datagram carries: for later fragments (fragment offset not
@@ -75,9 +81,36 @@ impl fmt::Display for ParseError {
 
 impl std::error::Error for ParseError {}
 
-/// Reads the [`PacketMeta`] of an IPv4 packet, mapping its addresses to
-/// nodes with `node_of`. Does not allocate and never panics.
-pub fn parse_ipv4(packet: &[u8], node_of: impl Fn(Ipv4Addr) -> Option<NodeIx>) -> Result<PacketMeta, ParseError> {
+/// The header fields of an IPv4 packet that the switch and the rules read,
+/// before its addresses are mapped to nodes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct PacketHeaders {
+    /// The source address.
+    pub src: Ipv4Addr,
+    /// The destination address: a node's, or a broadcast or multicast one.
+    pub dst: Ipv4Addr,
+    /// The IP protocol number, whatever it is.
+    pub proto: u8,
+    /// The source port, for TCP and UDP when the header is present.
+    pub src_port: Option<u16>,
+    /// The destination port, for TCP and UDP when the header is present.
+    pub dst_port: Option<u16>,
+    /// The TCP flags; empty for other protocols.
+    pub tcp_flags: TcpFlags,
+}
+
+impl PacketHeaders {
+    /// What the rules see of the packet as sent by `from` to `to`.
+    #[inline]
+    pub fn meta(&self, from: NodeIx, to: NodeIx) -> PacketMeta {
+        let PacketHeaders { proto, src_port, dst_port, tcp_flags, .. } = *self;
+        PacketMeta { from, to, proto, src_port, dst_port, tcp_flags }
+    }
+}
+
+/// Reads the [`PacketHeaders`] of an IPv4 packet of any protocol. Does not
+/// allocate and never panics.
+pub fn read_ipv4(packet: &[u8]) -> Result<PacketHeaders, ParseError> {
     let first = *packet.first().ok_or(ParseError::Truncated)?;
     let version = first >> 4;
     if version != 4 {
@@ -92,8 +125,6 @@ pub fn parse_ipv4(packet: &[u8], node_of: impl Fn(Ipv4Addr) -> Option<NodeIx>) -
     let datagram = packet.get(..total_len).ok_or(ParseError::Truncated)?;
     let src = Ipv4Addr::new(header[12], header[13], header[14], header[15]);
     let dst = Ipv4Addr::new(header[16], header[17], header[18], header[19]);
-    let from = node_of(src).ok_or(ParseError::UnknownSource(src))?;
-    let to = node_of(dst).ok_or(ParseError::UnknownDestination(dst))?;
     let proto = header[9];
     let fragment_offset = u16::from_be_bytes([header[6], header[7]]) & 0x1fff;
     let transport = match fragment_offset {
@@ -101,7 +132,16 @@ pub fn parse_ipv4(packet: &[u8], node_of: impl Fn(Ipv4Addr) -> Option<NodeIx>) -
         _ => &[],
     };
     let (src_port, dst_port) = ports(proto, transport);
-    Ok(PacketMeta { from, to, proto, src_port, dst_port, tcp_flags: tcp_flags(proto, transport) })
+    Ok(PacketHeaders { src, dst, proto, src_port, dst_port, tcp_flags: tcp_flags(proto, transport) })
+}
+
+/// Reads the [`PacketMeta`] of a unicast IPv4 packet, mapping both its
+/// addresses to nodes with `node_of`. Does not allocate and never panics.
+pub fn parse_ipv4(packet: &[u8], node_of: impl Fn(Ipv4Addr) -> Option<NodeIx>) -> Result<PacketMeta, ParseError> {
+    let headers = read_ipv4(packet)?;
+    let from = node_of(headers.src).ok_or(ParseError::UnknownSource(headers.src))?;
+    let to = node_of(headers.dst).ok_or(ParseError::UnknownDestination(headers.dst))?;
+    Ok(headers.meta(from, to))
 }
 
 fn ports(proto: u8, transport: &[u8]) -> (Option<u16>, Option<u16>) {
@@ -185,6 +225,26 @@ mod tests {
         let meta = parse_ipv4(&p, node_of).expect("a packet with options");
         assert_eq!((meta.src_port, meta.dst_port), (Some(1), Some(2)));
         assert!(meta.tcp_flags.is_syn_ack());
+    }
+
+    #[test]
+    fn any_protocol_reads_with_its_number_and_no_ports() {
+        const VRRP: u8 = 112;
+        let meta = parse_ipv4(&ipv4(VRRP, 0, &[0x31, 7, 100, 1, 0, 1, 0, 0]), node_of).expect("a VRRP packet");
+        assert_eq!((meta.from, meta.to, meta.proto), (0, 1, VRRP));
+        assert_eq!((meta.src_port, meta.dst_port, meta.tcp_flags), (None, None, TcpFlags::empty()));
+    }
+
+    #[test]
+    fn headers_keep_a_group_address_until_each_receiver_is_named() {
+        let mut p = ipv4(UDP, 0, &[0x1a, 0x7f, 0x1a, 0x80, 0, 8, 0, 0]);
+        p[16..20].copy_from_slice(&[239, 1, 2, 3]);
+        assert_eq!(parse_ipv4(&p, node_of), Err(ParseError::UnknownDestination(Ipv4Addr::new(239, 1, 2, 3))));
+        let headers = read_ipv4(&p).expect("a multicast datagram");
+        assert_eq!((headers.src, headers.dst), (Ipv4Addr::new(10, 77, 0, 1), Ipv4Addr::new(239, 1, 2, 3)));
+        let (to_b, to_c) = (headers.meta(0, 1), headers.meta(0, 2));
+        assert_eq!((to_b.from, to_b.to, to_c.to), (0, 1, 2));
+        assert_eq!((to_c.proto, to_c.src_port, to_c.dst_port), (UDP, Some(6783), Some(6784)));
     }
 
     #[test]

@@ -140,3 +140,23 @@ fn remove_all_heals() {
     assert_eq!(engine.stats("p"), None);
     assert_eq!(pass_through(&mut engine, 0, 1), Verdict::PASS);
 }
+
+#[test]
+fn each_copy_of_a_multicast_packet_is_judged_for_its_receiver() {
+    const VRRP: u8 = 112;
+    let mut e = Engine::new();
+    let split = e.add(Rule::partition("split", grudge(&[vec![0, 1, 2], vec![3]]))).expect("fresh id");
+    e.add(Rule::drop("no-udp", Flow { proto: Some(Proto::Udp), ..Flow::any() }, 1.0, None)).expect("fresh id");
+    let advert = crate::PacketHeaders {
+        src: std::net::Ipv4Addr::new(10, 77, 0, 1),
+        dst: std::net::Ipv4Addr::new(224, 0, 0, 18),
+        proto: VRRP,
+        src_port: None,
+        dst_port: None,
+        tcp_flags: TcpFlags::empty(),
+    };
+    let verdicts: Vec<Verdict> =
+        (1..4).map(|to| e.verdict(&advert.meta(0, to), 40, Duration::ZERO, &mut rng())).collect();
+    assert_eq!(verdicts, [Verdict::PASS, Verdict::PASS, Verdict::Drop { rule: split }]);
+    assert_eq!(e.stats("no-udp").map(|s| s.matched), Some(0), "a udp flow never matches VRRP");
+}

@@ -4,7 +4,7 @@ use std::net::Ipv4Addr;
 
 use proptest::collection::vec;
 use proptest::prelude::*;
-use quiesce_faults::{parse_ipv4, NodeIx, PacketMeta, ParseError, TcpFlags};
+use quiesce_faults::{parse_ipv4, read_ipv4, NodeIx, PacketMeta, ParseError, TcpFlags};
 
 /// Node `n` lives at 10.77.0.0 + n + 1.
 fn node_of(addr: Ipv4Addr) -> Option<NodeIx> {
@@ -72,6 +72,23 @@ proptest! {
     fn built_packets_round_trip(meta in built_meta(), options in 0..11usize, payload in 0..64usize) {
         let packet = build(&meta, 0, options, payload);
         prop_assert_eq!(parse_ipv4(&packet, node_of), Ok(meta));
+    }
+
+    #[test]
+    fn every_protocol_reads_and_only_tcp_and_udp_have_ports(meta in built_meta(), proto in any::<u8>()) {
+        let packet = build(&PacketMeta { proto, ..meta }, 0, 0, 8);
+        let ported = proto == 6 || proto == 17;
+        let expected = PacketMeta {
+            proto,
+            src_port: meta.src_port.filter(|_| ported),
+            dst_port: meta.dst_port.filter(|_| ported),
+            tcp_flags: if proto == 6 { meta.tcp_flags } else { TcpFlags::empty() },
+            ..meta
+        };
+        prop_assert_eq!(parse_ipv4(&packet, node_of), Ok(expected));
+        let headers = read_ipv4(&packet).expect("a well-formed packet");
+        prop_assert_eq!(headers.meta(meta.from, meta.to), expected);
+        prop_assert_eq!(headers.dst.octets(), addr_of(meta.to));
     }
 
     #[test]

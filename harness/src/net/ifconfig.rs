@@ -1,5 +1,5 @@
 //! Interface settings by ioctl, in the calling thread's namespace: up,
-//! MTU, IPv4 address and netmask.
+//! MTU, IPv4 address and netmask, and routes through an interface.
 //!
 //! These run on the thread that just `unshare`d into a node's namespace,
 //! before anything else exists there, so they need no netlink socket.
@@ -53,21 +53,50 @@ pub fn set_mtu(name: &str, mtu: i32) -> io::Result<()> {
     ioctl(&sock, libc::SIOCSIFMTU, &mut req)
 }
 
+/// Adds a route to `dst`/`netmask` through the interface `name`, with no
+/// gateway (`ip route add DST/LEN dev NAME`). The interface must be up.
+pub fn add_route(name: &str, dst: Ipv4Addr, netmask: Ipv4Addr) -> io::Result<()> {
+    let sock = control_socket()?;
+    let mut dev = ifreq(name)?.ifr_name;
+    // SAFETY: rtentry is plain data (and a null device pointer); all zeroes
+    // is a valid value.
+    let mut route: libc::rtentry = unsafe { std::mem::zeroed() };
+    route.rt_dst = sockaddr(dst);
+    route.rt_genmask = sockaddr(netmask);
+    route.rt_flags = libc::RTF_UP;
+    if netmask == Ipv4Addr::BROADCAST {
+        route.rt_flags |= libc::RTF_HOST;
+    }
+    // `ifreq` left a NUL after the name.
+    route.rt_dev = dev.as_mut_ptr();
+    // SAFETY: SIOCADDRT reads the rtentry and the NUL-terminated name it
+    // points at, both live for the call.
+    match unsafe { libc::ioctl(sock.as_raw_fd(), libc::SIOCADDRT, &mut route as *mut libc::rtentry) } {
+        r if r < 0 => Err(io::Error::last_os_error()),
+        _ => Ok(()),
+    }
+}
+
+/// An IPv4 address as a generic `sockaddr`.
+fn sockaddr(addr: Ipv4Addr) -> libc::sockaddr {
+    let sin = libc::sockaddr_in {
+        sin_family: libc::AF_INET as libc::sa_family_t,
+        sin_port: 0,
+        sin_addr: libc::in_addr { s_addr: u32::from(addr).to_be() },
+        sin_zero: [0; 8],
+    };
+    // SAFETY: sockaddr_in and sockaddr have the same size, and any bytes
+    // are a valid sockaddr.
+    unsafe { std::mem::transmute::<libc::sockaddr_in, libc::sockaddr>(sin) }
+}
+
 /// Gives an interface an IPv4 address and netmask (which also adds the
 /// route to the subnet).
 pub fn set_ipv4(name: &str, addr: Ipv4Addr, netmask: Ipv4Addr) -> io::Result<()> {
     let sock = control_socket()?;
     for (request, value) in [(libc::SIOCSIFADDR, addr), (libc::SIOCSIFNETMASK, netmask)] {
         let mut req = ifreq(name)?;
-        let sin = libc::sockaddr_in {
-            sin_family: libc::AF_INET as libc::sa_family_t,
-            sin_port: 0,
-            sin_addr: libc::in_addr { s_addr: u32::from(value).to_be() },
-            sin_zero: [0; 8],
-        };
-        // SAFETY: sockaddr_in fits in the sockaddr member and is what
-        // these ioctls expect there.
-        unsafe { std::ptr::write(std::ptr::addr_of_mut!(req.ifr_ifru.ifru_addr).cast(), sin) };
+        req.ifr_ifru.ifru_addr = sockaddr(value);
         ioctl(&sock, request, &mut req)?;
     }
     Ok(())

@@ -1,6 +1,15 @@
 //! One anonymous network namespace per node, with `lo` up, IPv6 off and a
 //! `tun0` carrying the node's address.
 //!
+//! Besides the route to the subnet, `tun0` carries routes to the multicast
+//! range `224.0.0.0/4` and to the limited broadcast address
+//! `255.255.255.255`, so that a program sends (and joins) multicast and
+//! broadcasts without naming an interface; the subnet's own broadcast
+//! address is routed by the kernel along with the address. The switch
+//! copies such packets to every node linked to the sender. There is no
+//! default route: a packet to anywhere else fails at once with "network
+//! unreachable".
+//!
 //! A short-lived thread calls `unshare(CLONE_NEWNET)`, so only that thread
 //! moves; the harness process stays in the root namespace. The thread hands
 //! back the namespace fd and the TUN fd and exits: those two fds are all
@@ -29,6 +38,11 @@ pub struct NodeNamespace {
     /// The namespace's inode number (`net:[INODE]`), for records.
     pub inode: u64,
 }
+
+/// The routes through `tun0` besides the subnet's: multicast, and the
+/// limited broadcast address.
+const GROUP_ROUTES: [(Ipv4Addr, Ipv4Addr); 2] =
+    [(Ipv4Addr::new(224, 0, 0, 0), Ipv4Addr::new(240, 0, 0, 0)), (Ipv4Addr::BROADCAST, Ipv4Addr::BROADCAST)];
 
 /// Settings for a namespace's TUN device.
 #[derive(Debug, Clone, Copy)]
@@ -70,7 +84,11 @@ fn create_here(config: TunConfig, offload: Offload) -> io::Result<NodeNamespace>
     let configure = || {
         ifconfig::set_mtu(TUN_NAME, config.mtu)?;
         ifconfig::set_ipv4(TUN_NAME, config.addr, config.netmask)?;
-        ifconfig::set_up(TUN_NAME)
+        ifconfig::set_up(TUN_NAME)?;
+        for (dst, netmask) in GROUP_ROUTES {
+            ifconfig::add_route(TUN_NAME, dst, netmask)?;
+        }
+        Ok(())
     };
     configure().map_err(|e: io::Error| io::Error::other(format!("configuring {TUN_NAME}: {e}")))?;
     Ok(NodeNamespace { ns, tun, inode })

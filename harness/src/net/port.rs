@@ -127,6 +127,15 @@ impl Port {
     }
 }
 
+#[cfg(test)]
+impl Port {
+    /// A port on any fd that reads and writes whole packets (one end of a
+    /// datagram socket pair, in tests): no header, no offloads.
+    pub(crate) fn plain(fd: OwnedFd) -> Port {
+        Port { fd: Fd::Own(fd), vnet: false }
+    }
+}
+
 impl From<tokio_tun::Tun> for Port {
     /// A port on a `tokio_tun` device: no header, no offloads.
     fn from(tun: tokio_tun::Tun) -> Port {

@@ -1,6 +1,14 @@
 //! The switch: forwards IPv4 packets between the nodes' TUN devices,
 //! applying the links and the active fault rules.
 //!
+//! Every IP protocol is forwarded (TCP, UDP, ICMP, VRRP's 112, ...). A
+//! packet to the subnet's broadcast address, to `255.255.255.255` or to a
+//! multicast group (`224.0.0.0/4`) is copied to every node linked to the
+//! sender, never back to it (see [`super::subnet::Destination`]); each
+//! copy is counted for its pair and judged by the rules exactly as a
+//! unicast packet from the sender to that receiver, so a partition or a
+//! drop toward one receiver removes only that receiver's copy.
+//!
 //! One OS thread per port reads its TUN device (non-blocking reads until
 //! `EAGAIN`, then `poll`) and forwards each packet itself with a plain
 //! `write` to the destination's device, so the common path (no rule
@@ -29,7 +37,7 @@ use std::net::Ipv4Addr;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering::Relaxed};
 use std::sync::{Arc, Mutex, MutexGuard};
 
-use quiesce_faults::{parse_ipv4, Engine, PacketMeta, ParseError, Rule, RuleKey};
+use quiesce_faults::{read_ipv4, Engine, NodeIx, PacketHeaders, PacketMeta, ParseError, Rule, RuleKey};
 use rand::rngs::SmallRng;
 use rand::SeedableRng;
 use serde::{Deserialize, Serialize};
@@ -38,7 +46,7 @@ use super::counters::{PacketKind, PairCounters};
 use super::links::LinkMatrix;
 use super::offload::{complete_checksum, Segments, VnetHdr};
 use super::port::Port;
-use super::subnet::Subnet;
+use super::subnet::{Destination, Subnet};
 
 /// A TCP connection attempt or reset seen by the switch.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -62,9 +70,11 @@ pub struct DropCounts {
     pub malformed: u64,
     /// Source address is not the sending node's own.
     pub spoofed: u64,
-    /// Destination outside the run's nodes.
+    /// Source, or destination, neither a node of the run nor (for the
+    /// destination) a broadcast or multicast address.
     pub unknown: u64,
-    /// Destination not linked to the source.
+    /// Destination not linked to the source. A broadcast or multicast
+    /// packet is copied to the linked nodes only and counts nothing here.
     pub unlinked: u64,
     /// Dropped by a fault rule.
     pub faults: u64,
@@ -243,29 +253,45 @@ impl Shared {
         self.faults.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    fn node_of(&self, addr: Ipv4Addr) -> Option<u16> {
-        self.subnet.index_of(addr, self.ports.len()).map(|i| i as u16)
+    fn node_of(&self, addr: Ipv4Addr) -> Option<NodeIx> {
+        self.subnet.index_of(addr, self.ports.len()).map(|i| i as NodeIx)
     }
 
-    /// Forwards one frame read from `from`'s port.
+    /// Forwards one frame read from `from`'s port: to the node it is
+    /// addressed to, or a copy to every node linked to `from` for a
+    /// broadcast or multicast packet.
     fn forward(self: &Arc<Self>, from: usize, frame: &[u8]) {
         let Some((hdr, packet)) = self.ports[from].split(frame) else {
             self.drops.malformed.fetch_add(1, Relaxed);
             return;
         };
-        let meta = match parse_ipv4(packet, |a| self.node_of(a)) {
-            Ok(meta) => meta,
+        let headers = match read_ipv4(packet) {
+            Ok(headers) => headers,
             Err(e) => return self.count_parse_error(e),
         };
-        if usize::from(meta.from) != from {
-            self.drops.spoofed.fetch_add(1, Relaxed);
-            return;
+        match self.node_of(headers.src) {
+            Some(sender) if usize::from(sender) == from => {}
+            Some(_) => return drop_one(&self.drops.spoofed),
+            None => return drop_one(&self.drops.unknown),
         }
-        let to = usize::from(meta.to);
-        if !self.links.linked(from, to) {
-            self.drops.unlinked.fetch_add(1, Relaxed);
-            return;
+        match self.subnet.destination(headers.dst, self.ports.len()) {
+            Some(Destination::Node(to)) if self.links.linked(from, to) => {
+                self.deliver(from, to, &headers, hdr, packet);
+            }
+            Some(Destination::Node(_)) => drop_one(&self.drops.unlinked),
+            Some(Destination::Linked) => {
+                for to in self.links.neighbours(from) {
+                    self.deliver(from, to, &headers, hdr, packet);
+                }
+            }
+            None => drop_one(&self.drops.unknown),
         }
+    }
+
+    /// Counts and delivers one packet, or one copy of a broadcast, from
+    /// `from` to `to`, as the rules judge it.
+    fn deliver(self: &Arc<Self>, from: usize, to: usize, headers: &PacketHeaders, hdr: VnetHdr, packet: &[u8]) {
+        let meta = headers.meta(from as NodeIx, to as NodeIx);
         let segments = hdr.tcp4_segment_size().and_then(|mss| Segments::new(packet, mss));
         let kind = kind_of(&meta);
         self.count(from, to, packet.len(), kind, segments.as_ref());
@@ -349,6 +375,10 @@ impl Shared {
     }
 }
 
+fn drop_one(counter: &AtomicU64) {
+    counter.fetch_add(1, Relaxed);
+}
+
 fn kind_of(meta: &PacketMeta) -> PacketKind {
     let flags = meta.tcp_flags;
     if meta.proto != 6 {
@@ -356,3 +386,6 @@ fn kind_of(meta: &PacketMeta) -> PacketKind {
     }
     PacketKind { syn: flags.is_syn(), syn_ack: flags.is_syn_ack(), fin: flags.fin(), rst: flags.rst() }
 }
+
+#[cfg(test)]
+mod tests;

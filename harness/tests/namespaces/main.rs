@@ -2,6 +2,7 @@
 //! packets. They run one at a time (`--test-threads=1`, see the Makefile).
 
 mod breakpoints;
+mod broadcast;
 mod common;
 mod connectivity;
 mod explore;

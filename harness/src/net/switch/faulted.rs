@@ -6,7 +6,7 @@ use std::sync::atomic::Ordering::Relaxed;
 use std::sync::Arc;
 use std::time::Duration;
 
-use quiesce_faults::{parse_ipv4, tcp_reset_for, PacketMeta, TcpFlags, Verdict};
+use quiesce_faults::{read_ipv4, tcp_reset_for, PacketMeta, TcpFlags, Verdict};
 
 use super::{Faults, Held, Shared};
 use crate::net::offload::{Segments, VnetHdr};
@@ -32,8 +32,11 @@ impl Shared {
                 let mut segment = std::mem::take(&mut f.segment);
                 for i in 0..s.count() {
                     s.write(i, &mut segment);
-                    match parse_ipv4(&segment, |a| self.node_of(a)) {
-                        Ok(meta) => self.apply(f, from, to, &meta, &VnetHdr::NONE, &segment),
+                    match read_ipv4(&segment) {
+                        Ok(headers) => {
+                            let meta = headers.meta(meta.from, meta.to);
+                            self.apply(f, from, to, &meta, &VnetHdr::NONE, &segment);
+                        }
                         Err(e) => self.count_parse_error(e),
                     }
                 }
