@@ -324,6 +324,11 @@ fn cases() -> Vec<(&'static str, String, Vec<&'static str>)> {
         ("bare always", format!("{HEAD}checks: [always]\n"), vec!["`always` needs `name:` and `holds:`"]),
         ("eventually empty name", format!("{HEAD}checks:\n  - eventually: {{ name: '', holds: 'true' }}\n"), vec!["x.yaml:9:25", "the name is empty"]),
         ("eventually misspelt key", format!("{HEAD}checks:\n  - eventually: {{ name: a, holds: 'true', stable: 2s }}\n"), vec!["unknown field `stable`", "did you mean `stable-for`?"]),
+        (
+            "a nemesis id in a suite with a nemesis",
+            with_steps("  - drop: {}\n    id: nemesis-3\n  - nemesis: { time: 10s }\n"),
+            vec!["x.yaml:10:9", "`nemesis-3` is reserved for the nemesis' faults"],
+        ),
         ("where bad jq", with_steps("  - pause: { where: '.role ==' }\n"), vec!["x.yaml:9:21", "invalid jq expression"]),
         ("where misspelt", with_steps("  - pause: { wher: '.up' }\n"), vec!["unknown field `wher`", "expected `where`"]),
         ("where in a link", format!("{HEAD}links: [{{ where: '.up' }}]\n"), vec!["a link is two nodes"]),

@@ -201,6 +201,14 @@ impl StepCx<'_, '_> {
                 Some("use letters, digits, `_`, `.` and `-`, and not `all`".into()),
             );
         }
+        let reserved =
+            id.strip_prefix("nemesis-").is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()));
+        if explicit.is_some() && reserved {
+            self.history.nemesis_like.push((id.clone(), at.clone()));
+            if self.history.nemesis.is_some() {
+                self.reserved_for_nemesis(&id, &at);
+            }
+        }
         if let Some((_, f)) = self.history.faults.iter().find(|(k, _)| *k == id) {
             let message = format!("fault id `{id}` is already used by the step at {}", f.at);
             let help = self.per_iteration_help(explicit, f.at);
@@ -209,6 +217,12 @@ impl StepCx<'_, '_> {
             self.history.faults.push((id.clone(), Fault { kind, at: self.site(), healed_at: None }));
         }
         id
+    }
+
+    /// Reports an id that clashes with the ids of a nemesis' faults.
+    pub fn reserved_for_nemesis(&mut self, id: &str, at: &Path) {
+        let help = Some("ids `nemesis-1`, `nemesis-2`, ... name the faults the nemesis draws; pick another".into());
+        self.cx.at(at, format!("`{id}` is reserved for the nemesis' faults"), help);
     }
 
     /// Where this step is.

@@ -45,6 +45,9 @@ impl StepCx<'_, '_> {
             self.cx.at_key(&at, "a suite has at most one `nemesis` step", help);
         } else {
             self.history.nemesis = Some(self.line);
+            for (id, at) in std::mem::take(&mut self.history.nemesis_like) {
+                self.reserved_for_nemesis(&id, &at);
+            }
         }
         let time = self.nemesis_time(raw.time.as_deref(), &at);
         let faults = self.words(raw.faults.as_deref(), &at.key("faults"), &DEFAULT_FAULTS);

@@ -151,6 +151,9 @@ pub struct History {
     pub armed: Vec<(String, usize)>,
     /// The line of the `nemesis` step, if there is one.
     pub nemesis: Option<usize>,
+    /// Ids written as `nemesis-N`, with where: in a suite with a nemesis
+    /// they would clash with the ids of the faults it draws.
+    pub nemesis_like: Vec<(String, Path)>,
 }
 
 /// Validates `steps:`, expanding each `repeat` into ordinary steps.
