@@ -60,8 +60,15 @@ pub fn quiesce_bin() -> PathBuf {
 /// Runs one variant of `suites/<file>` and asserts that it met its
 /// expectation.
 pub fn meets_expectation(file: &str, variant: &str) {
+    run_shipped(file, variant);
+}
+
+/// Runs one variant of `suites/<file>` through the CLI, asserts that it
+/// met its expectation, and returns the output folder (removed when
+/// dropped), the run folder and the run's events.
+pub fn run_shipped(file: &str, variant: &str) -> (tempfile::TempDir, PathBuf, Vec<serde_json::Value>) {
     require_root();
-    let suite = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../suites").join(file);
+    let suite = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../suites").join(file);
     let out = tempfile::tempdir().expect("temporary folder");
     let run = std::process::Command::new(quiesce_bin())
         .arg("run")
@@ -77,4 +84,9 @@ pub fn meets_expectation(file: &str, variant: &str) {
         String::from_utf8_lossy(&run.stdout),
         String::from_utf8_lossy(&run.stderr)
     );
+    let name = suite::load(&suite).expect("a shipped suite loads").name;
+    let folder = out.path().join(name).join(variant).join("1");
+    let text = std::fs::read_to_string(folder.join("events.jsonl")).expect("the run's events");
+    let events = text.lines().map(|l| serde_json::from_str(l).expect("an event")).collect();
+    (out, folder, events)
 }

@@ -2,25 +2,11 @@
 //! leader per term through the isolation and pause of its leader, and
 //! reads back a write after the heal.
 
-use std::process::Command;
-
-use serde_json::Value;
-
-use crate::common::{quiesce_bin, require_root};
+use crate::common::run_shipped;
 
 #[test]
 fn etcd_isolates_and_pauses_its_leader_and_keeps_one_leader_per_term() {
-    require_root();
-    let out = tempfile::tempdir().unwrap();
-    let suite = concat!(env!("CARGO_MANIFEST_DIR"), "/../suites/etcd-leader-isolation.yaml");
-    let run = Command::new(quiesce_bin()).args(["run", suite, "--out"]).arg(out.path()).output().unwrap();
-    let stdout = String::from_utf8_lossy(&run.stdout);
-    let stderr = String::from_utf8_lossy(&run.stderr);
-    assert_eq!(run.status.code(), Some(0), "etcd-leader-isolation should pass:\n{stdout}\n{stderr}");
-
-    let folder = out.path().join("etcd-leader-isolation/default/1");
-    let text = std::fs::read_to_string(folder.join("events.jsonl")).unwrap();
-    let events: Vec<Value> = text.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    let (_out, folder, events) = run_shipped("etcd-leader-isolation.yaml", "default");
     let finished = |step: u64| {
         events
             .iter()

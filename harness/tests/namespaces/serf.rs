@@ -1,25 +1,14 @@
 //! The serf suite end to end through the CLI: the views diverge during the
 //! partition and converge after the heal.
 
-use std::process::Command;
-
 use serde_json::Value;
 
-use crate::common::{quiesce_bin, require_root};
+use crate::common::run_shipped;
 
 #[test]
 fn serf_views_diverge_during_partition_and_converge_after_heal() {
-    require_root();
-    let out = tempfile::tempdir().unwrap();
-    let suite = concat!(env!("CARGO_MANIFEST_DIR"), "/../suites/serf-partition.yaml");
-    let run = Command::new(quiesce_bin()).args(["run", suite, "--out"]).arg(out.path()).output().unwrap();
-    let stdout = String::from_utf8_lossy(&run.stdout);
-    let stderr = String::from_utf8_lossy(&run.stderr);
-    assert_eq!(run.status.code(), Some(0), "serf-partition should pass:\n{stdout}\n{stderr}");
-
-    let folder = out.path().join("serf-partition/default/1");
-    let text = std::fs::read_to_string(folder.join("events.jsonl")).unwrap();
-    let events: Vec<Value> = text.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    let (_out, _folder, events) = run_shipped("serf-partition.yaml", "default");
+    let text = events.iter().map(Value::to_string).collect::<Vec<_>>().join("\n");
     let at = |kind: &str| events.iter().position(|e| e["kind"] == kind).unwrap_or_else(|| panic!("no {kind} event"));
     let (applied, healed) = (at("fault-applied"), at("fault-healed"));
     assert!(applied < healed);
