@@ -340,8 +340,8 @@ fn words(keys: impl Iterator<Item = &'static str>) -> BTreeSet<String> {
 #[test]
 fn the_loader_takes_the_vocabulary_s_keys() {
     let step = loader_keys("steps[]", &format!("{HEAD}steps:\n  - KEY: 1\n"));
-    let vocabulary = words(ActionKind::keys().chain(Modifier::keys()));
-    assert_eq!(step, vocabulary, "a step's keys are the actions and the modifiers");
+    let vocabulary = words(ActionKind::keys().chain(Modifier::keys()).chain([vocabulary::STEP_VARIANTS]));
+    assert_eq!(step, vocabulary, "a step's keys are the actions, the modifiers and `variants`");
     let check = loader_keys("checks[]", &format!("{HEAD}checks:\n  - KEY: 1\n"));
     assert_eq!(check, words(CheckKind::keys()), "a check's keys are the checks");
 }

@@ -109,7 +109,8 @@ pub fn render_explanation(plan: &Plan, variant: &Variant) -> String {
     }
     out.push_str("\nsteps:\n");
     for (i, step) in plan.steps.iter().enumerate() {
-        out.push_str(&format!("  {:>2}. (line {}) {}\n", i + 1, step.line, describe(&step.action, &names)));
+        let only = step.variants.as_ref().map_or_else(String::new, |v| format!(" [only in {}]", v.join(", ")));
+        out.push_str(&format!("  {:>2}. (line {}) {}{only}\n", i + 1, step.line, describe(&step.action, &names)));
     }
     if let Some(nemesis) = crate::nemesis::expand::find(plan) {
         let schedule = crate::nemesis::expand::draw_for(plan, nemesis, plan.seed);

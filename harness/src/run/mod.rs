@@ -85,6 +85,9 @@ impl RunError {
 /// The state of a run in progress; steps, waits and checks are its methods.
 pub(crate) struct Runner<'p, 'r> {
     plan: &'p Plan,
+    /// The variant being run: steps with `variants:` not naming it are
+    /// skipped.
+    variant: String,
     cluster: Cluster,
     log: Recorder<'r>,
     last_views: Vec<NodeView>,
@@ -161,6 +164,7 @@ pub async fn run_variant(
     };
     let mut runner = Runner {
         plan,
+        variant: variant.name.clone(),
         chooser: targets::Chooser::new(plan.seed, cluster.names().len()),
         cluster,
         log,
@@ -231,6 +235,9 @@ impl Runner<'_, '_> {
     /// The steps, then the checks, with the `always` checks reported last.
     async fn steps_and_checks(&mut self) -> Result<(), RunError> {
         for (i, step) in self.plan.steps.iter().enumerate() {
+            if !step.runs_in(&self.variant) {
+                continue;
+            }
             self.step = i + 1;
             self.watch.borrow_mut().set_step(Some(i + 1));
             let what = describe::describe(&step.action, self.cluster.names());

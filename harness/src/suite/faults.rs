@@ -9,6 +9,7 @@ use quiesce_faults::{Proto, RATE_BACKLOG};
 use super::checker::{either, quoted};
 use super::error::did_you_mean;
 use super::locate::Path;
+use super::only::{named, outside, Runs};
 use super::plan::{Action, FlowSpec, Heal, PartitionShape};
 use super::rate;
 use super::raw::Names;
@@ -209,12 +210,17 @@ impl StepCx<'_, '_> {
                 self.reserved_for_nemesis(&id, &at);
             }
         }
-        if let Some((_, f)) = self.history.faults.iter().find(|(k, _)| *k == id) {
+        let runs = self.runs();
+        let clash = self.history.faults.iter().find(|(k, f)| *k == id && !f.runs.is_disjoint(&runs));
+        if let Some((_, f)) = clash {
             let message = format!("fault id `{id}` is already used by the step at {}", f.at);
-            let help = self.per_iteration_help(explicit, f.at);
+            let help = self.per_iteration_help(explicit, f.at).or_else(|| {
+                (self.scope.variants.len() > 1)
+                    .then(|| "steps may share an id only when their `variants:` have none in common".to_string())
+            });
             self.cx.at(&at, message, help);
         } else {
-            self.history.faults.push((id.clone(), Fault { kind, at: self.site(), healed_at: None }));
+            self.history.faults.push((id.clone(), Fault { kind, at: self.site(), runs, healed: Vec::new() }));
         }
         id
     }
@@ -238,11 +244,14 @@ impl StepCx<'_, '_> {
             if items.len() > 1 {
                 self.cx.at(&at, "`all` cannot be listed with ids", None);
             }
-            let site = self.site();
+            let (site, runs) = (self.site(), self.runs());
             let releasing = verb == ActionKind::Release;
-            let active = self.history.faults.iter_mut().map(|(_, f)| f);
-            for f in active.filter(|f| f.healed_at.is_none() && (!releasing || f.kind == FaultKind::Stall)) {
-                f.healed_at = Some(site);
+            let faults = self.history.faults.iter_mut().map(|(_, f)| f);
+            for f in faults.filter(|f| !releasing || f.kind == FaultKind::Stall) {
+                let undone: Runs = f.runs.intersection(&runs).cloned().collect();
+                if !undone.is_empty() {
+                    f.healed.push((site, undone));
+                }
             }
             return Heal::All;
         }
@@ -260,8 +269,10 @@ impl StepCx<'_, '_> {
     }
 
     fn undo_one(&mut self, id: &str, verb: ActionKind, path: &Path) {
-        let site = self.site();
-        let Some((_, fault)) = self.history.faults.iter_mut().find(|(k, _)| k == id) else {
+        let (site, runs) = (self.site(), self.runs());
+        let started: Runs =
+            self.history.faults.iter().filter(|(k, _)| k == id).flat_map(|(_, f)| f.runs.clone()).collect();
+        if started.is_empty() {
             let known: Vec<&str> = self.history.faults.iter().map(|(k, _)| k.as_str()).collect();
             let help = did_you_mean(id, known.iter().copied()).or_else(|| match known.is_empty() {
                 true => Some("no earlier step starts a fault".to_string()),
@@ -269,18 +280,33 @@ impl StepCx<'_, '_> {
             });
             self.cx.at(path, format!("`{id}` is not the id of a fault started by an earlier step"), help);
             return;
-        };
-        if verb == ActionKind::Release && fault.kind != FaultKind::Stall {
-            let (kind, line) = (fault.kind, fault.at.line);
-            self.cx.at(
-                path,
-                format!("`{id}` is a {kind} (line {line}); `release` undoes stalls"),
-                Some(format!("use `heal: {id}`")),
-            );
-        } else if let Some(healed) = fault.healed_at {
-            self.cx.at(path, format!("`{id}` was already undone by the step at {healed}"), None);
-        } else {
-            fault.healed_at = Some(site);
+        }
+        let missing = outside(&runs, &started);
+        if !missing.is_empty() {
+            let help = Some(format!("give this step `variants:` naming only those where `{id}` is started"));
+            let message = format!("in {}, no earlier step starts `{id}`", named(&missing));
+            self.cx.at(path, message, help);
+            return;
+        }
+        for (_, fault) in self.history.faults.iter_mut().filter(|(k, _)| k == id) {
+            let undone: Runs = fault.runs.intersection(&runs).cloned().collect();
+            if undone.is_empty() {
+                continue;
+            }
+            if verb == ActionKind::Release && fault.kind != FaultKind::Stall {
+                let (kind, line) = (fault.kind, fault.at.line);
+                self.cx.at(
+                    path,
+                    format!("`{id}` is a {kind} (line {line}); `release` undoes stalls"),
+                    Some(format!("use `heal: {id}`")),
+                );
+            } else if let Some((healed, _)) = fault.healed.iter().find(|(_, r)| !r.is_disjoint(&undone)) {
+                self.cx.at(path, format!("`{id}` was already undone by the step at {healed}"), None);
+            } else {
+                fault.healed.push((site, undone));
+                continue;
+            }
+            return;
         }
     }
 }

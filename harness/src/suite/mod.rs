@@ -39,6 +39,7 @@ pub mod error;
 mod faults;
 pub mod locate;
 pub mod nemesis;
+mod only;
 pub mod plan;
 mod points;
 pub mod rate;

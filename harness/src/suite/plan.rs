@@ -155,6 +155,15 @@ pub struct Step {
     /// Whether a target is `{where: JQ}`: every node is probed just before
     /// the step runs.
     pub probes: bool,
+    /// `variants:`: the variants it runs in; `None` for every variant.
+    pub variants: Option<Vec<String>>,
+}
+
+impl Step {
+    /// Whether the step runs in the variant named `variant`.
+    pub fn runs_in(&self, variant: &str) -> bool {
+        self.variants.as_ref().is_none_or(|names| names.iter().any(|n| n == variant))
+    }
 }
 
 /// What a step does.

@@ -164,6 +164,11 @@ pub struct RawStep {
     /// Random faults for `time`, drawn from the run's seed; every one is
     /// healed by the end.
     pub nemesis: Option<RawNemesis>,
+    /// With any action but `repeat` and `nemesis`: the variants the step
+    /// runs in, a name or a list (default: every variant). In the others it
+    /// is skipped.
+    #[schemars(with = "Option<shapes::VariantNames>")]
+    pub variants: Option<Names>,
 }
 
 /// `nemesis: { time, faults, targets, gap, duration, max-active, settle }`.

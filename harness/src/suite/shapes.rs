@@ -173,6 +173,19 @@ schema_type!(
 );
 
 schema_type!(
+    /// A step's `variants:`: one variant name or a list.
+    VariantNames,
+    inline = true,
+    |g| json_schema!({
+        "description": "The variants the step runs in: a name or a list of names, each a key of `variants`.",
+        "anyOf": [
+            { "type": "string" },
+            { "type": "array", "minItems": 1, "items": { "type": "string" } }
+        ]
+    })
+);
+
+schema_type!(
     /// `nodes:`: node name to program name.
     Nodes,
     inline = true,

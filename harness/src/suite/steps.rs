@@ -17,7 +17,8 @@ use nix::sys::signal::Signal;
 use super::checker::{either, quoted, Checker, NodeIndex, Templates, VariantUses};
 use super::error::did_you_mean;
 use super::locate::Path;
-use super::plan::{Action, AwaitCondition, NodePlan, Program, Step, Targets};
+use super::only::Runs;
+use super::plan::{Action, AwaitCondition, NodePlan, Program, Step, Targets, Variant};
 use super::raw::Names;
 use super::raw_steps::{RawAwait, RawBreakpoint, RawFlow, RawNemesis, RawPartition, RawPointRef, RawRepeat, RawStep};
 use super::urls::Urls;
@@ -112,6 +113,8 @@ pub struct Scope<'s> {
     pub programs: &'s BTreeMap<String, Program>,
     /// What `http` URLs are rendered with, to check them.
     pub urls: &'s Urls<'s>,
+    /// The suite's variants, for steps' `variants:`.
+    pub variants: &'s [Variant],
 }
 
 /// Where a step is: its line, and its iteration inside a `repeat`.
@@ -138,8 +141,10 @@ pub struct Fault {
     pub kind: FaultKind,
     /// Its step.
     pub at: Site,
-    /// The step that undid it.
-    pub healed_at: Option<Site>,
+    /// The variants its step runs in.
+    pub runs: Runs,
+    /// The steps that undid it, each with the variants it did so in.
+    pub healed: Vec<(Site, Runs)>,
 }
 
 /// What earlier steps started.
@@ -201,14 +206,17 @@ impl Script<'_, '_> {
             number: self.number + 1,
             index: self.index,
             iteration,
+            only: None,
         };
+        sx.only = sx.only(s.variants.as_ref(), s.repeat.is_some() || s.nemesis.is_some());
+        let variants = sx.only.clone();
         let validated = sx.step(s);
         let probes = self.cx.wheres > wheres;
         match validated {
             Some(Validated::Repeat(repeat)) => self.repeat(repeat, &path, iteration),
             Some(Validated::Action(action)) => {
                 self.number += 1;
-                self.out.push(Step { line, action, probes });
+                self.out.push(Step { line, action, probes, variants });
             }
             None => self.number += 1,
         }
@@ -243,6 +251,8 @@ pub struct StepCx<'c, 'a> {
     pub index: usize,
     /// Its iteration inside a `repeat`, from 1.
     pub iteration: Option<usize>,
+    /// Its `variants:`, if given.
+    pub only: Option<Vec<String>>,
 }
 
 impl<'a> StepCx<'_, 'a> {

@@ -35,7 +35,7 @@ pub fn validate(raw: RawSuite, loc: &Locator, file: &FsPath) -> Result<Plan, Vec
     let urls = Urls::new((subnet, prefix), &nodes, &links, &variants);
     let mut uses = VariantUses::new();
     let programs = programs(&mut cx, &raw.programs, &index, &mut uses, &urls);
-    let scope = Scope { nodes: &index, plans: &nodes, programs: &programs, urls: &urls };
+    let scope = Scope { nodes: &index, plans: &nodes, programs: &programs, urls: &urls, variants: &variants };
     let steps = steps::steps(&mut cx, &scope, &mut uses, raw.steps.as_deref().unwrap_or_default());
     check_variant_keys(&mut cx, &uses, &variants, raw.variants.is_some());
     let checks = raw.checks.as_deref().unwrap_or_default().iter().enumerate();

@@ -359,6 +359,10 @@ pub fn proto_key(proto: Proto) -> &'static str {
 /// expanded plan, so that `quiesce check` stays quick.
 pub const MAX_REPEAT: usize = 10_000;
 
+/// The key any step but a `repeat` or `nemesis` may have besides its action
+/// and modifiers: the variants it runs in.
+pub const STEP_VARIANTS: &str = "variants";
+
 /// What an id inside a `repeat` writes for the iteration, from 1.
 pub const ITERATION: &str = "{i}";
 
