@@ -2,7 +2,7 @@
 CARGO ?= cargo
 QUIESCE := target/debug/quiesce
 
-.PHONY: all build demo test unit integration suites explore check lint clean bench
+.PHONY: all build demo test unit integration suites explore check lint clean bench kill-trials
 
 all: build
 
@@ -46,6 +46,12 @@ bench:
 		{ apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq iperf3 sockperf; }
 	$(CARGO) build --release --workspace --bins
 	$(CARGO) bench -p quiesce --bench switch -- --out $(CURDIR)/target/bench-table.md
+
+## kill-trials: SIGKILL `quiesce run` at 50 moments of a real suite and
+## look for anything left behind (as root; `make test` runs 4)
+KILL_TRIALS ?= 50
+kill-trials: build
+	QUIESCE_KILL_TRIALS=$(KILL_TRIALS) $(CARGO) test -p quiesce --test namespaces kill_trials -- --nocapture --test-threads=1
 
 lint:
 	$(CARGO) clippy --workspace --all-targets -- -D warnings

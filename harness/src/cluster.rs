@@ -137,7 +137,7 @@ impl Cluster {
         let (switch, connections) = Switch::try_start(tuns, subnet, links, plan.seed, capture)
             .map_err(|e| format!("starting the switch threads: {e}"))?;
         let names = plan.nodes.iter().map(|n| n.name.clone()).collect();
-        let supervisor = Supervisor::new(launcher.clone(), procs);
+        let supervisor = Supervisor::new(launcher.clone(), procs).map_err(|e| e.to_string())?;
         let variant = variant.values.clone();
         Ok(Cluster {
             names,

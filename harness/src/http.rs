@@ -4,12 +4,9 @@
 use std::net::{Ipv4Addr, SocketAddrV4};
 use std::os::fd::{FromRawFd, IntoRawFd, OwnedFd};
 
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::io::AsyncWriteExt;
 
 use crate::launcher::Launcher;
-
-/// The largest answer read.
-const MAX_ANSWER: u64 = 8 << 20;
 
 /// Where an `http://` URL points.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -87,8 +84,7 @@ pub async fn request(
     head.push_str("\r\n");
     stream.write_all(head.as_bytes()).await.map_err(|e| e.to_string())?;
     stream.write_all(body).await.map_err(|e| e.to_string())?;
-    let mut answer = Vec::new();
-    stream.take(MAX_ANSWER).read_to_end(&mut answer).await.map_err(|e| e.to_string())?;
+    let answer = crate::capped::read_capped(stream, crate::capped::PROBE_LIMIT).await?;
     parse_response(&answer)
 }
 

@@ -10,8 +10,10 @@
 // stays, a comment says why it cannot fire (tests may unwrap).
 #![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used))]
 
+pub mod capped;
 pub mod cli;
 pub mod cluster;
+pub mod contain;
 pub mod control;
 pub mod events;
 pub mod exit;

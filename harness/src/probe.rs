@@ -10,6 +10,7 @@ use std::time::Duration;
 
 use serde_json::Value;
 
+use crate::capped::{read_capped, PROBE_LIMIT};
 use crate::http::{self, snippet};
 use crate::launcher::Launcher;
 
@@ -70,15 +71,24 @@ fn parse_json(body: &[u8]) -> Result<Value, String> {
 async fn run_command(ns: &OwnedFd, launcher: &Launcher, argv: &[String], timeout: Duration) -> Result<Value, String> {
     let mut cmd = Command::new(&argv[0]);
     cmd.args(&argv[1..]).stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped());
-    let child = launcher.spawn(ns, cmd).await.map_err(|e| format!("`{}`: {e}", argv[0]))?;
-    let output = tokio::time::timeout(timeout, child.wait_with_output())
-        .await
-        .map_err(|_| format!("`{}` timed out after {timeout:?}", argv.join(" ")))?
-        .map_err(|e| e.to_string())?;
-    if !output.status.success() {
-        return Err(format!("`{}` {}: {}", argv.join(" "), output.status, snippet(&output.stderr)));
+    let mut child = launcher.spawn(ns, cmd).await.map_err(|e| format!("`{}`: {e}", argv[0]))?;
+    let (Some(stdout), Some(stderr)) = (child.stdout.take(), child.stderr.take()) else {
+        return Err(format!("`{}`: its output was not piped", argv[0]));
+    };
+    // Both read within a bound, so a probe that floods cannot fill memory.
+    let read = async {
+        let (out, err) = tokio::join!(read_capped(stdout, PROBE_LIMIT), read_capped(stderr, PROBE_LIMIT));
+        (out, err, child.wait().await)
+    };
+    let Ok((out, err, status)) = tokio::time::timeout(timeout, read).await else {
+        return Err(format!("`{}` timed out after {timeout:?}", argv.join(" ")));
+    };
+    let status = status.map_err(|e| e.to_string())?;
+    let stdout = out.map_err(|e| format!("`{}`: {e}", argv.join(" ")))?;
+    if !status.success() {
+        return Err(format!("`{}` {status}: {}", argv.join(" "), snippet(&err.unwrap_or_default())));
     }
-    parse_json(&output.stdout)
+    parse_json(&stdout)
 }
 
 #[cfg(test)]

@@ -53,6 +53,11 @@ pub struct ExploreArgs {
     /// MTU of the nodes' TUN devices.
     #[arg(long, default_value_t = 1500)]
     mtu: i32,
+    /// The most output a node's log takes over all its incarnations, and an
+    /// `exec`'s output file; the rest is discarded, and the file says where
+    /// it was cut.
+    #[arg(long, default_value = "64MiB")]
+    log_limit: crate::capped::Size,
 }
 
 /// Runs `quiesce explore`.
@@ -63,7 +68,11 @@ pub async fn explore(args: ExploreArgs, interrupt: &Interrupt) -> Result<ExitCod
         return dry_run(&target, &args);
     }
     crate::preflight::check().map_err(Error::Environment)?;
-    let options = RunOptions { out: args.out.clone(), net: NetOptions { mtu: args.mtu, pcap: false } };
+    let options = RunOptions {
+        out: args.out.clone(),
+        net: NetOptions { mtu: args.mtu, pcap: false },
+        log_limit: args.log_limit.bytes(),
+    };
     let mut report = ExploreReport {
         suite: plan.name.clone(),
         file: plan.source.clone(),

@@ -39,6 +39,11 @@ pub struct RunArgs {
     /// Write every delivered packet to capture.pcap in the run folder.
     #[arg(long)]
     pcap: bool,
+    /// The most output a node's log takes over all its incarnations, and an
+    /// `exec`'s output file; the rest is discarded, and the file says where
+    /// it was cut.
+    #[arg(long, default_value = "64MiB")]
+    log_limit: crate::capped::Size,
     /// Run each variant N times and report how often its checks failed.
     #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..))]
     repeat: u32,
@@ -66,7 +71,11 @@ pub async fn run(args: RunArgs, interrupt: &Interrupt) -> Result<ExitCode, Error
     // and writes empty reports.
     let selected = select(&plans, &args.variants, args.shard)?;
     crate::preflight::check().map_err(Error::Environment)?;
-    let options = RunOptions { out: args.out.clone(), net: NetOptions { mtu: args.mtu, pcap: args.pcap } };
+    let options = RunOptions {
+        out: args.out.clone(),
+        net: NetOptions { mtu: args.mtu, pcap: args.pcap },
+        log_limit: args.log_limit.bytes(),
+    };
     let mut outputs = Outputs::new(&args);
     let mut failure = None;
     'variants: for (plan, variant) in selected {

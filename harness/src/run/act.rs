@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use super::steps::{io, StepError};
 use super::Runner;
+use crate::capped;
 use crate::http;
 use crate::suite::plan::{Targets, Template};
 
@@ -24,12 +25,17 @@ impl Runner<'_, '_> {
         for n in nodes {
             let name = self.cluster.names()[n].clone();
             let args: Vec<String> = argv.iter().map(|t| self.cluster.render(n, t)).collect();
-            let stem = self.folder.join(format!("exec-{}-{name}", self.step));
-            let out = std::fs::File::create(stem.with_extension("out")).map_err(io)?;
-            let err = std::fs::File::create(stem.with_extension("err")).map_err(io)?;
+            // Not `with_extension`: a node name may hold a dot.
+            let (out_path, err_path) = (
+                self.folder.join(format!("exec-{}-{name}.out", self.step)),
+                self.folder.join(format!("exec-{}-{name}.err", self.step)),
+            );
+            let budget = || capped::Budget::new(self.log_limit);
+            let out = capped::pipe_into(std::fs::File::create(&out_path).map_err(io)?, budget()).map_err(io)?;
+            let err = capped::pipe_into(std::fs::File::create(&err_path).map_err(io)?, budget()).map_err(io)?;
             let mut cmd = Command::new(&args[0]);
             cmd.args(&args[1..]).envs(self.cluster.env(n)).env("PATH", self.cluster.supervisor.path_env());
-            cmd.stdin(Stdio::null()).stdout(out).stderr(err);
+            cmd.stdin(Stdio::null()).stdout(out.out).stderr(err.err);
             let mut child = self
                 .cluster
                 .launcher()
@@ -52,8 +58,11 @@ impl Runner<'_, '_> {
                     )));
                 }
             };
+            // What it printed, all written (unless something it left
+            // behind still holds the pipe).
+            let _ = tokio::time::timeout(Duration::from_secs(1), futures::future::join(out.drained, err.drained)).await;
             if check && !status.success() {
-                let tail = std::fs::read_to_string(stem.with_extension("err")).unwrap_or_default();
+                let tail = std::fs::read_to_string(&err_path).unwrap_or_default();
                 return Err(StepError::Failed(format!(
                     "exec `{}` on {name} {status}: {}",
                     args.join(" "),

@@ -39,6 +39,9 @@ pub struct RunOptions {
     pub out: PathBuf,
     /// Network settings.
     pub net: NetOptions,
+    /// The most bytes of output a node's log, or an `exec`'s output file,
+    /// takes ([`crate::capped::DEFAULT_LOG_LIMIT`] by default).
+    pub log_limit: u64,
 }
 
 /// Where a run comes from, for its record: how to run it again and, when
@@ -88,6 +91,8 @@ pub(crate) struct Runner<'p, 'r> {
     /// The variant being run: steps with `variants:` not naming it are
     /// skipped.
     variant: String,
+    /// The budget of each `exec` output file.
+    log_limit: u64,
     cluster: Cluster,
     log: Recorder<'r>,
     last_views: Vec<NodeView>,
@@ -154,6 +159,8 @@ pub async fn run_variant(
             return finish(log);
         }
     };
+    let mut cluster = cluster;
+    cluster.supervisor.set_log_limit(options.log_limit);
     let sampler = match cluster.sampler() {
         Ok(sampler) => Rc::new(sampler),
         Err(e) => return abort(log, RunError::Environment(format!("opening the namespaces for sampling: {e}"))),
@@ -165,6 +172,7 @@ pub async fn run_variant(
     let mut runner = Runner {
         plan,
         variant: variant.name.clone(),
+        log_limit: options.log_limit,
         chooser: targets::Chooser::new(plan.seed, cluster.names().len()),
         cluster,
         log,

@@ -1,21 +1,32 @@
 //! A node's log file: stdout and stderr of every incarnation, each started
-//! by a marker line.
+//! by a marker line, within one budget for the node ([`crate::capped`]).
 
 use std::fs::{File, OpenOptions};
 use std::io::{self, Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
+use std::sync::Arc;
+
+use crate::capped::{pipe_into, Budget, DEFAULT_LOG_LIMIT};
 
 /// The log of one node.
 #[derive(Debug, Clone)]
 pub struct NodeLog {
     path: PathBuf,
+    budget: Arc<Budget>,
 }
 
 impl NodeLog {
-    /// A log at `path` (created on first use).
+    /// A log at `path` (created on first use) that takes at most
+    /// [`DEFAULT_LOG_LIMIT`] bytes of output.
     pub fn new(path: PathBuf) -> NodeLog {
-        NodeLog { path }
+        NodeLog::with_limit(path, DEFAULT_LOG_LIMIT)
+    }
+
+    /// A log that takes at most `limit` bytes of the node's output, over all
+    /// its incarnations.
+    pub fn with_limit(path: PathBuf, limit: u64) -> NodeLog {
+        NodeLog { path, budget: Budget::new(limit) }
     }
 
     /// Where it is.
@@ -32,11 +43,11 @@ impl NodeLog {
         writeln!(self.open()?, "=== quiesce: {line} ===")
     }
 
-    /// Two handles (stdout, stderr) appending to the log.
+    /// Two handles (stdout, stderr) for a new incarnation: a pipe drained
+    /// into the log within the node's budget. Call inside a tokio runtime.
     pub fn stdio(&self) -> io::Result<(Stdio, Stdio)> {
-        let out = self.open()?;
-        let err = out.try_clone()?;
-        Ok((out.into(), err.into()))
+        let piped = pipe_into(self.open()?, self.budget.clone())?;
+        Ok((piped.out, piped.err))
     }
 
     /// The last `lines` lines (reads at most the last 64 KiB).
@@ -56,8 +67,8 @@ impl NodeLog {
 mod tests {
     use super::*;
 
-    #[test]
-    fn tail_returns_the_last_lines_after_markers() {
+    #[tokio::test]
+    async fn tail_returns_the_last_lines_after_markers() {
         let dir = tempfile::tempdir().unwrap();
         let log = NodeLog::new(dir.path().join("n1.log"));
         log.mark("incarnation 1").unwrap();

@@ -2,14 +2,16 @@
 //! their namespaces, keeps their logs, and notices when one exits on its own.
 //!
 //! Processes are spawned by the [`Launcher`] thread, each in its own process
-//! group with SIGKILL as its parent-death signal; signals go to the whole
-//! group. A stop is TERM, the program's grace period, then KILL, and every
-//! child is reaped.
+//! group with SIGKILL as its parent-death signal, under `quiesce-init` in a
+//! PID namespace of the node's own ([`crate::contain`]): whatever the
+//! program starts dies with it. Signals go to the whole group. A stop is
+//! TERM, the program's grace period, then KILL, and every child is reaped.
 
 pub mod log;
 pub mod process;
 
 use std::io;
+use std::path::PathBuf;
 use std::process::ExitStatus;
 
 use nix::sys::signal::Signal;
@@ -35,19 +37,29 @@ pub struct Supervisor {
     launcher: Launcher,
     nodes: Vec<NodeProcess>,
     path_env: String,
+    /// `quiesce-init`, which every node's program runs under.
+    init: PathBuf,
 }
 
 impl Supervisor {
     /// A supervisor for `nodes`, none started. Children get a `PATH` with
     /// the harness's own directory first, so `quiesce-node` is found beside
-    /// `quiesce`.
-    pub fn new(launcher: Launcher, nodes: Vec<NodeProcess>) -> Supervisor {
-        Supervisor { launcher, nodes, path_env: child_path() }
+    /// `quiesce`. Fails when `quiesce-init` cannot be found.
+    pub fn new(launcher: Launcher, nodes: Vec<NodeProcess>) -> io::Result<Supervisor> {
+        let path_env = child_path();
+        let init = crate::contain::init_path(&path_env)?;
+        Ok(Supervisor { launcher, nodes, path_env, init })
     }
 
     /// The `PATH` children get.
     pub fn path_env(&self) -> &str {
         &self.path_env
+    }
+
+    /// Sets how much output each node's log takes (over all its
+    /// incarnations), before the nodes start.
+    pub fn set_log_limit(&mut self, limit: u64) {
+        self.nodes.iter_mut().for_each(|n| n.set_log_limit(limit));
     }
 
     /// The node at `index`.
@@ -73,7 +85,7 @@ impl Supervisor {
     /// Starts a node; returns its pid.
     pub async fn start(&mut self, index: usize) -> io::Result<u32> {
         let path = self.path_env.clone();
-        self.nodes[index].start(&self.launcher, &path).await
+        self.nodes[index].start(&self.launcher, &self.init, &path).await
     }
 
     /// Stops a node (TERM, grace, KILL) and reaps it.

@@ -3,6 +3,7 @@
 use std::collections::BTreeMap;
 use std::io;
 use std::os::fd::OwnedFd;
+use std::path::{Path, PathBuf};
 use std::process::{Command, ExitStatus};
 use std::time::Duration;
 
@@ -10,6 +11,7 @@ use nix::sys::signal::{killpg, Signal};
 use nix::unistd::Pid;
 
 use super::log::NodeLog;
+use crate::contain::find_program;
 use crate::launcher::Launcher;
 
 /// What to run for a node, already templated.
@@ -79,16 +81,31 @@ impl NodeProcess {
         &self.log
     }
 
+    /// Sets how much of its output its log takes, before it first starts.
+    pub fn set_log_limit(&mut self, limit: u64) {
+        self.log = NodeLog::with_limit(self.log.path().to_path_buf(), limit);
+    }
+
     /// Starts a new incarnation; a no-op error if one is running.
-    pub async fn start(&mut self, launcher: &Launcher, path_env: &str) -> io::Result<u32> {
+    /// The program runs under `init` ([`crate::contain`]); a program not
+    /// found on `path_env` is an error here, before anything starts.
+    pub async fn start(&mut self, launcher: &Launcher, init: &Path, path_env: &str) -> io::Result<u32> {
         if self.child.is_some() {
             return Err(io::Error::other(format!("node {} is already running", self.name)));
         }
         self.incarnation += 1;
         self.log.mark(&format!("incarnation {} of {}: {}", self.incarnation, self.name, self.spec.argv.join(" ")))?;
+        let dirs: Vec<PathBuf> = std::env::split_paths(path_env).collect();
+        let Some(program) = find_program(&self.spec.argv[0], &dirs) else {
+            let error = io::Error::new(io::ErrorKind::NotFound, "no such program, or not executable, on PATH");
+            return Err(io::Error::new(
+                error.kind(),
+                format!("starting node {} (`{}`): {error}", self.name, self.spec.argv[0]),
+            ));
+        };
         let (out, err) = self.log.stdio()?;
-        let mut cmd = Command::new(&self.spec.argv[0]);
-        cmd.args(&self.spec.argv[1..]).envs(&self.spec.env).env("PATH", path_env);
+        let mut cmd = Command::new(init);
+        cmd.arg(program).args(&self.spec.argv[1..]).envs(&self.spec.env).env("PATH", path_env);
         cmd.stdin(std::process::Stdio::null()).stdout(out).stderr(err);
         let child = launcher.spawn(&self.ns, cmd).await.map_err(|e| {
             io::Error::new(e.kind(), format!("starting node {} (`{}`): {e}", self.name, self.spec.argv[0]))

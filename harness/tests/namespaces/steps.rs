@@ -23,7 +23,11 @@ pub async fn run(yaml: &str, pcap: bool) -> (tempfile::TempDir, VariantReport) {
     require_root();
     let dir = tempfile::tempdir().unwrap();
     let plan = plan(dir.path(), "steps", yaml);
-    let options = RunOptions { out: dir.path().join("out"), net: NetOptions { pcap, ..NetOptions::default() } };
+    let options = RunOptions {
+        out: dir.path().join("out"),
+        net: NetOptions { pcap, ..NetOptions::default() },
+        log_limit: quiesce::capped::DEFAULT_LOG_LIMIT,
+    };
     let variant = &plan.variants[0];
     let folder = folder::create(&options.out, &plan.name, &variant.name).unwrap();
     let (never, provenance) = (Interrupt::never(), Provenance { rerun: "rerun".into(), nemesis: None });
