@@ -9,6 +9,7 @@ mod containment;
 mod explore;
 mod faults;
 mod invariants;
+mod isolation;
 mod kill_trials;
 mod pause;
 mod real_peers;
