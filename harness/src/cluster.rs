@@ -13,6 +13,7 @@ use std::rc::Rc;
 use futures::future::join_all;
 
 use crate::control::ControlServer;
+use crate::janitor::Janitor;
 use crate::launcher::Launcher;
 use crate::net::capture::Capture;
 use crate::net::namespace::{self, TunConfig};
@@ -67,8 +68,9 @@ pub struct Cluster {
     capture_writer: Option<crate::net::capture::CaptureWriter>,
     controls: Vec<ControlServer>,
     /// Holds the control sockets when the run folder's path is too long
-    /// for a unix socket address; removed with the cluster.
-    _control_dir: Option<tempfile::TempDir>,
+    /// for a unix socket address; removed with the cluster, or by its
+    /// janitor when the harness dies first.
+    _control_dir: Option<(tempfile::TempDir, Janitor)>,
 }
 
 impl Cluster {
@@ -254,18 +256,21 @@ impl Cluster {
 }
 
 /// The run folder if every node's socket path fits in a unix socket
-/// address (107 bytes), else a short temporary directory.
+/// address (107 bytes), else a short temporary directory with a janitor
+/// that removes it even if the harness is killed.
 fn control_dir(
     folder: &Path,
     nodes: &[plan::NodePlan],
-) -> Result<(std::path::PathBuf, Option<tempfile::TempDir>), String> {
+) -> Result<(std::path::PathBuf, Option<(tempfile::TempDir, Janitor)>), String> {
     let longest = nodes.iter().map(|n| n.name.len()).max().unwrap_or(0);
     if folder.as_os_str().len() + longest + "/.sock".len() <= 107 {
         return Ok((folder.to_path_buf(), None));
     }
     let dir =
         tempfile::Builder::new().prefix("quiesce-").tempdir().map_err(|e| format!("control socket folder: {e}"))?;
-    Ok((dir.path().to_path_buf(), Some(dir)))
+    let init = crate::contain::init_path(&crate::supervisor::child_path()).map_err(|e| e.to_string())?;
+    let janitor = Janitor::guard(&init, dir.path()).map_err(|e| format!("control socket folder's janitor: {e}"))?;
+    Ok((dir.path().to_path_buf(), Some((dir, janitor))))
 }
 
 async fn make_namespaces(

@@ -21,6 +21,7 @@ pub mod explore;
 pub mod http;
 pub mod interrupt;
 pub mod invariant;
+pub mod janitor;
 pub mod launcher;
 pub mod nemesis;
 pub mod net;

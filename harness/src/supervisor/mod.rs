@@ -147,7 +147,7 @@ impl Supervisor {
     }
 }
 
-fn child_path() -> String {
+pub(crate) fn child_path() -> String {
     let inherited = std::env::var("PATH").unwrap_or_else(|_| "/usr/local/bin:/usr/bin:/bin".into());
     let Some(dir) = std::env::current_exe().ok().and_then(|p| p.parent().map(|d| d.to_path_buf())) else {
         return inherited;

@@ -1,7 +1,8 @@
 //! Kill trials: `quiesce run` SIGKILLed at random moments of a real suite
 //! (setup, steps, checks, teardown), then a search for anything it left:
 //! processes, network namespaces, TUN devices in the root namespace,
-//! mounts, and files of its own in /tmp.
+//! mounts, and files of its own in /tmp (every other trial's run folder
+//! has a path too long for its control sockets, which then go to /tmp).
 //!
 //! `make test` runs a few (`QUIESCE_KILL_TRIALS`, default 4); `make
 //! kill-trials` runs 50 and prints the table.
@@ -148,9 +149,16 @@ fn sigkill_at_random_moments_leaves_nothing_behind() {
     let (netns, links, mounted, tmp) = (netns_inodes(), root_links(), mounts(), tmp_files());
     let mut by_phase: BTreeMap<&str, u32> = BTreeMap::new();
     let mut left = Vec::new();
-    let mut seen = 0;
+    let (mut seen, mut sockets_in_tmp) = (0, 0);
+    // Every other trial writes under a path too long for a unix socket
+    // address, so the control sockets go to a folder in /tmp, which must
+    // not outlive the run either.
+    let long = "a-folder-with-a-name-long-enough-to-push-the-socket-paths-past-what-a-unix-socket-address-holds";
     for trial in 0..trials {
-        let out = dir.path().join(format!("out-{trial}"));
+        let out = match trial % 2 {
+            0 => dir.path().join(format!("out-{trial}")),
+            _ => dir.path().join(long).join(format!("out-{trial}")),
+        };
         let (_, from, to) = spans[trial as usize % spans.len()];
         let at = from + (to - from).mul_f64(fraction(trial));
         let mut harness = Command::new(quiesce_bin())
@@ -165,6 +173,7 @@ fn sigkill_at_random_moments_leaves_nothing_behind() {
         // after the kill proves nothing.
         let alive = processes_of(&out).len();
         seen += alive;
+        sockets_in_tmp += usize::from(!tmp_files().is_subset(&tmp));
         let _ = kill(Pid::from_raw(harness.id() as i32), Signal::SIGKILL);
         harness.wait().unwrap();
         let where_ = if finished { "after the end" } else { phase(&out) };
@@ -191,5 +200,7 @@ fn sigkill_at_random_moments_leaves_nothing_behind() {
     }
     eprintln!("kill trials: {trials}, by phase {by_phase:?}, leftovers {}", left.len());
     assert!(seen > 0, "the search never saw a run's processes");
+    eprintln!("control sockets in /tmp while killed: {sockets_in_tmp} trials");
+    assert!(trials < 2 || sockets_in_tmp > 0, "no trial had its control sockets in /tmp");
     assert!(left.is_empty(), "left behind:\n{}", left.join("\n"));
 }
