@@ -58,7 +58,7 @@ use crate::args::parse_interval;
 use crate::cli::PeerArgs;
 use crate::error::NodeError;
 use crate::status_http::StatusServer;
-use election::{Election, Timing};
+use election::{Election, Timing, Votes};
 use monitor::LoopTiming;
 pub use rules::Rules;
 
@@ -76,9 +76,20 @@ pub struct LeaderArgs {
     /// Time between two heartbeats of the leader.
     #[arg(long, default_value = "100ms", value_parser = parse_interval)]
     pub heartbeat: Duration,
-    /// Shortest election timeout; each is drawn between it and twice it.
+    /// Shortest election timeout; each is drawn between it and it plus
+    /// the spread.
     #[arg(long, default_value = "500ms", value_parser = parse_interval)]
     pub election_timeout: Duration,
+    /// The spread of election timeouts (default: the election timeout, so
+    /// each is drawn between it and twice it); 0s makes each exactly the
+    /// election timeout.
+    #[arg(long, value_parser = crate::args::parse_duration)]
+    pub election_spread: Option<Duration>,
+    /// How the node grants votes: `one-per-term` (Raft), or
+    /// `every-candidate`, a bug that lets two candidates win one term (for
+    /// testing invariant checks; no seed has it).
+    #[arg(long, value_enum, default_value_t = Votes::OnePerTerm)]
+    pub votes: Votes,
     /// How long a leader leads without hearing from a majority.
     #[arg(long, default_value = "500ms", value_parser = parse_interval)]
     pub lease: Duration,
@@ -111,13 +122,18 @@ pub async fn run(args: LeaderArgs, shutdown: impl Future<Output = ()>) -> Result
     }
     tokio::spawn(transport::accept(listener, inbound_tx, routes_tx));
 
-    let timing = Timing { heartbeat: args.heartbeat, election_timeout: args.election_timeout, lease: args.lease };
+    let timing = Timing {
+        heartbeat: args.heartbeat,
+        election_timeout: args.election_timeout,
+        election_spread: args.election_spread,
+        lease: args.lease,
+    };
     let (notify_tx, notify_rx) = notify::channel(args.rules);
     let loop_stats = Arc::new(LoopStats::default());
     let core = Core {
         name: name.clone(),
         rules: args.rules,
-        election: Election::new(&name, peers.len() + 1, timing, Instant::now()),
+        election: Election::new(&name, peers.len() + 1, timing, Instant::now()).with_votes(args.votes),
         inbound,
         outbound,
         routes,

@@ -1,6 +1,7 @@
 //! `always` and `eventually` checks on real nodes: sampled beside the steps,
-//! broken by a paused node, holding when nothing breaks them, and catching
-//! two leaders at once, forced by a partition.
+//! broken by a paused node, holding when nothing breaks them, catching two
+//! leaders at once, forced by a partition, and two leaders in one term,
+//! forced by a partition and a pause among voters with the voting bug.
 
 use quiesce::events::Figures;
 use quiesce::run::VariantReport;
@@ -106,6 +107,69 @@ checks:
     let events = std::fs::read_to_string(report.folder.join("events.jsonl")).unwrap();
     let cut = events.lines().find(|l| l.contains("\"kind\":\"fault-applied\"")).expect("the partition");
     assert!(cut.contains(&format!("[[\"{old}\"]")), "`where` cut off the leader of the time, {old}: {cut}");
+}
+
+/// Three election nodes granting votes by `votes`: s1 leads first (its
+/// election timeout is 300 ms, the others' 3 s, none drawn at random). s2
+/// and s3 lose each other but both still reach s1; s1 is paused, so they
+/// both time out at once and stand for the same term, each voting for
+/// itself; s1, resumed, finds both requests waiting.
+fn same_term_candidates(votes: &str) -> String {
+    let server = |timeout: &str| {
+        format!(
+            "    command: [quiesce-node, leader, --name, \"{{name}}\", --listen, \"{{addr}}:4647\", --peers, \"{{peers}}\", \
+             --status, \"127.0.0.1:4646\", --rules, drop-but-last, --votes, {votes}, --election-timeout, {timeout}, \
+             --election-spread, 0s]\n    probe: {{ http: \"http://127.0.0.1:4646/status\", timeout: 1s }}\n    \
+             view: 'if .leader then .leader else .name end'\n    grace: 1s\n"
+        )
+    };
+    format!(
+        r#"programs:
+  first:
+{}  late:
+{}nodes: {{ s1: first, s2: late, s3: late }}
+steps:
+  - await: converged
+    within: 15s
+  - partition: [[s1, s2], [s1, s3]]
+    id: cut
+  - pause: s1
+  # s2 and s3 stand for the next term 3 s after s1's last heartbeat, and
+  # again 3 s later: s1 is back between the two.
+  - sleep: 4500ms
+  - resume: s1
+  - sleep: 2s
+  - heal: cut
+checks:
+  - always: {{ name: one-leader-per-term, holds: '[.[] | select(. != null and .role == "leader") | .term] | group_by(.) | all(length <= 1)', every: 200ms }}
+  - eventually: {{ name: one-leader-known-to-all, holds: '[.[] | .leader] | (all(. != null)) and (unique | length == 1)', within: 20s }}
+"#,
+        server("300ms"),
+        server("3s")
+    )
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_leaders_in_one_term_are_caught_and_one_vote_per_term_has_none() {
+    let (_dir, report) = run(&same_term_candidates("every-candidate"), false).await;
+    let (passed, _, broken) = always(&report, "one-leader-per-term");
+    assert!(!passed, "{:?}", report.checks);
+    let broken = broken.expect("the sample with two leaders in one term");
+    let leaders: Vec<(&String, &serde_json::Value)> =
+        broken.sample.as_object().unwrap().iter().filter(|(_, s)| s["role"] == "leader").collect();
+    assert_eq!(leaders.len(), 2, "two leaders in the sample: {}", broken.sample);
+    assert_eq!(leaders[0].1["term"], leaders[1].1["term"], "in one term: {}", broken.sample);
+    let names: Vec<&str> = leaders.iter().map(|(n, _)| n.as_str()).collect();
+    assert_eq!(names, ["s2", "s3"], "the two candidates s1 voted for: {}", broken.sample);
+    // Step 5 (the sleep after the resume) or 6 (the heal), not before s1
+    // was back.
+    assert!(broken.step.is_some_and(|s| s >= 5), "broken during step {:?}", broken.step);
+
+    let (_dir, report) = run(&same_term_candidates("one-per-term"), false).await;
+    let (passed, samples, broken) = always(&report, "one-leader-per-term");
+    assert!(passed, "one vote per term keeps each term to one leader ({samples} samples): {broken:?}");
+    assert!(samples >= 20, "{samples} samples over the steps and checks");
+    assert!(report.met_expectation, "{:?}", report.checks);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

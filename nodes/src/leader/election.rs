@@ -3,9 +3,12 @@
 //! [`Effects`].
 //!
 //! - A follower or candidate that hears no leader for its election timeout
-//!   (drawn anew in `[timeout, 2 * timeout)` each time) starts an election:
-//!   a new term, its own vote, `vote` to every peer.
-//! - Each node votes once per term, for the first candidate that asks.
+//!   (drawn anew in `[timeout, timeout + spread)` each time, the spread
+//!   being the timeout unless set) starts an election: a new term, its own
+//!   vote, `vote` to every peer.
+//! - Each node votes once per term, for the first candidate that asks
+//!   ([`Votes::OnePerTerm`]); [`Votes::EveryCandidate`] is the bug of a
+//!   voter that does not keep its vote, for tests of invariant checks.
 //! - A candidate with votes from a majority leads: it sends `heartbeat`
 //!   every heartbeat interval.
 //! - Any message with a higher term makes the receiver a follower of that
@@ -29,10 +32,27 @@ use super::wire::Msg;
 pub struct Timing {
     /// Time between two heartbeats of a leader.
     pub heartbeat: Duration,
-    /// The shortest election timeout; each is drawn in `[t, 2t)`.
+    /// The shortest election timeout; each is drawn in `[t, t + spread)`.
     pub election_timeout: Duration,
+    /// The spread of election timeouts; `None` is the timeout itself
+    /// (Raft's `[t, 2t)`), zero makes every timeout `t`.
+    pub election_spread: Option<Duration>,
     /// How long a leader keeps leading without hearing from a majority.
     pub lease: Duration,
+}
+
+/// How a node grants its vote.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, clap::ValueEnum)]
+pub enum Votes {
+    /// Raft: once per term, to the first candidate that asks.
+    #[default]
+    #[value(name = "one-per-term")]
+    OnePerTerm,
+    /// A bug: to every candidate of the current term, as a voter that
+    /// forgets whom it voted for would. Two candidates of one term can
+    /// then both win.
+    #[value(name = "every-candidate")]
+    EveryCandidate,
 }
 
 /// A node's role.
@@ -81,6 +101,7 @@ pub struct Election {
     me: String,
     cluster_size: usize,
     timing: Timing,
+    votes_rule: Votes,
     term: u64,
     voted_for: Option<String>,
     role: Role,
@@ -102,6 +123,7 @@ impl Election {
             me: me.to_owned(),
             cluster_size: cluster_size.max(1),
             timing,
+            votes_rule: Votes::OnePerTerm,
             term: 0,
             voted_for: None,
             role: Role::Follower,
@@ -116,6 +138,12 @@ impl Election {
         };
         election.reset_election_deadline(now);
         election
+    }
+
+    /// The same election, granting votes by `rule`.
+    pub fn with_votes(mut self, rule: Votes) -> Self {
+        self.votes_rule = rule;
+        self
     }
 
     /// The current term.
@@ -156,7 +184,11 @@ impl Election {
         }
         match msg {
             Msg::Vote { term, candidate } => {
-                let grant = term == self.term && self.voted_for.as_ref().is_none_or(|v| *v == candidate);
+                let free = match self.votes_rule {
+                    Votes::OnePerTerm => self.voted_for.as_ref().is_none_or(|v| *v == candidate),
+                    Votes::EveryCandidate => true,
+                };
+                let grant = term == self.term && free;
                 if grant {
                     self.voted_for = Some(candidate);
                     self.reset_election_deadline(now);
@@ -265,7 +297,9 @@ impl Election {
 
     fn reset_election_deadline(&mut self, now: Instant) {
         let base = self.timing.election_timeout;
-        self.election_deadline = now + base.mul_f64(self.rng.gen_range(1.0..2.0));
+        let spread = self.timing.election_spread.unwrap_or(base);
+        let extra = if spread.is_zero() { Duration::ZERO } else { spread.mul_f64(self.rng.gen_range(0.0..1.0)) };
+        self.election_deadline = now + base + extra;
     }
 }
 

@@ -3,6 +3,7 @@ use super::*;
 const TIMING: Timing = Timing {
     heartbeat: Duration::from_millis(50),
     election_timeout: Duration::from_millis(200),
+    election_spread: None,
     lease: Duration::from_millis(200),
 };
 
@@ -145,4 +146,28 @@ fn a_single_node_leads_alone() {
     let fx = e.tick(now + ms(500));
     assert_eq!(fx.leadership, Some(true));
     assert_eq!(e.tick(now + ms(5000)).leadership, None, "a lone leader keeps its lease");
+}
+
+#[test]
+fn one_vote_per_term_refuses_a_second_candidate_and_every_candidate_grants_it() {
+    let now = Instant::now();
+    for (rule, second) in [(Votes::OnePerTerm, false), (Votes::EveryCandidate, true)] {
+        let mut voter = Election::new("n2", 3, TIMING, now).with_votes(rule);
+        let first = voter.handle("n1", Msg::Vote { term: 1, candidate: "n1".into() }, now);
+        let again = voter.handle("n3", Msg::Vote { term: 1, candidate: "n3".into() }, now);
+        let granted = |fx: &Effects| fx.send.iter().any(|(_, m)| *m == Msg::VoteReply { term: 1, granted: true });
+        assert!(granted(&first), "{rule:?}: the first candidate of a term gets the vote");
+        assert_eq!(granted(&again), second, "{rule:?}: the second candidate of the same term");
+    }
+}
+
+#[test]
+fn a_zero_spread_makes_every_election_timeout_the_same() {
+    let now = Instant::now();
+    let timing = Timing { election_spread: Some(Duration::ZERO), ..TIMING };
+    for _ in 0..20 {
+        let mut e = Election::new("n1", 3, timing, now);
+        assert!(e.tick(now + ms(199)).send.is_empty(), "no election before the timeout");
+        assert!(!e.tick(now + ms(200)).send.is_empty(), "an election at the timeout exactly");
+    }
 }
