@@ -38,8 +38,8 @@ fn netns_inodes() -> HashSet<String> {
     found
 }
 
-/// Live processes whose environment names a file under `out`: a run's
-/// nodes, their inits and whatever they started.
+/// Live processes whose environment names a file under `out` (each node's
+/// `KILL_TRIAL_DIR`): a run's nodes, their inits and whatever they started.
 fn processes_of(out: &Path) -> Vec<String> {
     let needle = out.to_string_lossy().to_string();
     let mut found = Vec::new();
@@ -133,6 +133,9 @@ fn sigkill_at_random_moments_leaves_nothing_behind() {
         "  - await: converged\n    within: 20s\n  - partition: [[a], [b, c, d]]\n    id: cut\n  - sleep: 1s\n  \
                  - pause: b\n  - sleep: 500ms\n  - resume: b\n  - heal: cut\n  - restart: d\n";
     let suite = ping_suite(3, steps).replacen("nodes:\n", &format!("{stubborn}nodes:\n  d: stubborn\n"), 1);
+    // Every node's environment names its folder in the run, so that the
+    // search finds a run's processes whatever else they hold.
+    let suite = suite.replace("    grace: 1s\n", "    grace: 1s\n    env: { KILL_TRIAL_DIR: \"{dir}\" }\n");
     let suite = format!("{suite}checks:\n  - converged: {{ within: 20s, stable-for: 1s }}\n  - live\n");
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("k.yaml");
