@@ -6,8 +6,10 @@
 //! 1. **Words and scalars.** [`vocabulary`] declares the language once: the
 //!    step actions, their modifiers and which goes with which, the fault and
 //!    check kinds, target words, protocols, methods. [`duration`], [`rate`]
-//!    and [`template`] parse scalars; [`locate`] maps paths in the YAML to
-//!    lines and columns, and [`error`] renders diagnostics rustc-style.
+//!    and [`template`] parse scalars; [`limits`] says how large a suite may
+//!    be; [`locate`] maps paths in the YAML to lines and columns (checking
+//!    the file's limits as it parses), and [`error`] renders diagnostics
+//!    rustc-style.
 //! 2. **Raw.** `shapes` holds the JSON Schema shapes of values kept as text
 //!    (from the vocabulary); `raw_values`, `raw_steps` and `raw` are a serde
 //!    mirror of the YAML (shape errors and unknown keys, with serde's
@@ -29,7 +31,7 @@
 //!
 //! [`load`] runs them, and [`locate`] maps each issue's path back to a line
 //! and column for [`SuiteError`]'s rendering. Nothing but reading the file
-//! does I/O.
+//! (`read`: regular files of at most [`limits::MAX_FILE_BYTES`]) does I/O.
 
 mod checker;
 mod checks;
@@ -37,6 +39,7 @@ mod commands;
 pub mod duration;
 pub mod error;
 mod faults;
+pub mod limits;
 pub mod locate;
 pub mod nemesis;
 mod only;
@@ -46,6 +49,7 @@ pub mod rate;
 mod raw;
 mod raw_steps;
 mod raw_values;
+mod read;
 mod repeat;
 pub mod schema;
 mod shapes;
@@ -64,15 +68,20 @@ use plan::Plan;
 
 /// Reads and validates the suite at `path`.
 pub fn load(path: &Path) -> Result<Plan, SuiteError> {
-    let source = std::fs::read_to_string(path).map_err(|source| SuiteError::Io { path: path.to_path_buf(), source })?;
+    let source = read_file(path).map_err(|source| SuiteError::Io { path: path.to_path_buf(), source })?;
     load_str(&source, path)
 }
+
+pub use read::read as read_file;
 
 /// Validates a suite given as text; `path` names it in errors and gives the
 /// default suite name.
 pub fn load_str(source: &str, path: &Path) -> Result<Plan, SuiteError> {
     let invalid = |diagnostics| SuiteError::Invalid { path: path.to_path_buf(), diagnostics };
     let loc = Locator::new(source);
+    if let Some(r) = loc.refused() {
+        return Err(invalid(vec![Diagnostic::new(r.message.clone(), Some(r.at), r.help.clone(), source)]));
+    }
     if !loc.duplicates().is_empty() {
         return Err(invalid(duplicates(&loc, source)));
     }

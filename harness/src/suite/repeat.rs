@@ -14,9 +14,12 @@
 //! as for any step; one that only some iterations have (an id that clashes
 //! from the second on) is reported for the first of them, with its number.
 //! A repeat cannot contain another: `{i}` would be ambiguous. `times` is at
-//! most [`MAX_REPEAT`], which bounds the size of the plan.
+//! most [`MAX_REPEAT`], and the script with every repeat expanded at most
+//! [`MAX_STEPS`] steps, which bounds the size of the plan (a repeat that
+//! would pass it is not expanded).
 
 use super::checker::Issue;
+use super::limits::MAX_STEPS;
 use super::locate::Path;
 use super::raw_steps::{RawRepeat, RawStep};
 use super::steps::{Script, Site, StepCx};
@@ -34,6 +37,14 @@ impl Script<'_, '_> {
         let times = self.times(raw.times, &at);
         let body = self.body(raw.steps.as_deref(), &at);
         let (Some(times), Some(body)) = (times, body) else { return };
+        let length = self.number.saturating_add(times.saturating_mul(body.len()));
+        if length > MAX_STEPS {
+            let help = Some(format!("a script has at most {MAX_STEPS} steps, with each `repeat` expanded"));
+            let message = format!("with this repeat, the script is {length} steps long");
+            self.cx.at(&at.key("times"), message, help);
+            self.number = length;
+            return;
+        }
         let mut found = Vec::with_capacity(times);
         for n in 1..=times {
             let earlier = std::mem::take(&mut self.cx.issues);

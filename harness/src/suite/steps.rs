@@ -16,6 +16,7 @@ use nix::sys::signal::Signal;
 
 use super::checker::{either, quoted, Checker, NodeIndex, Templates, VariantUses};
 use super::error::did_you_mean;
+use super::limits::MAX_STEPS;
 use super::locate::Path;
 use super::only::Runs;
 use super::plan::{Action, AwaitCondition, NodePlan, Program, Step, Targets, Variant};
@@ -165,8 +166,17 @@ pub struct History {
 pub fn steps(cx: &mut Checker<'_>, scope: &Scope<'_>, uses: &mut VariantUses, raw: &[RawStep]) -> Vec<Step> {
     let mut script = Script { cx, scope, uses, history: History::default(), number: 0, index: 0, out: Vec::new() };
     for (i, step) in raw.iter().enumerate() {
+        let path = Path::root().key("steps").index(i);
+        if script.number >= MAX_STEPS {
+            // Past it, a repeat that would have taken the script over said so.
+            if script.number == MAX_STEPS {
+                let help = Some(format!("a script has at most {MAX_STEPS} steps, with each `repeat` expanded"));
+                script.cx.at(&path, format!("the script is longer than {MAX_STEPS} steps from here on"), help);
+            }
+            break;
+        }
         script.index = i;
-        script.step(step, Path::root().key("steps").index(i), None);
+        script.step(step, path, None);
     }
     script.out
 }
