@@ -8,6 +8,7 @@ use std::time::Duration;
 
 use super::duration;
 use super::error::{did_you_mean, nearest};
+use super::limits::{MAX_DURATION, MAX_DURATION_TEXT};
 use super::locate::{Locator, Path};
 use super::plan::{NodeId, Piece, Targets, Template};
 use super::raw::Names;
@@ -51,13 +52,22 @@ impl Checker<'_> {
         self.issues.push(Issue { path: path.clone(), on_key: true, message: message.into(), help });
     }
 
-    /// Parses an optional duration, reporting a bad one.
+    /// Parses an optional duration, reporting a bad one and one longer than
+    /// [`MAX_DURATION`].
     pub fn duration(&mut self, text: Option<&str>, path: &Path, default: Duration) -> Duration {
         let Some(text) = text else { return default };
-        duration::parse(text).unwrap_or_else(|message| {
-            self.at(path, message, duration::help(text));
-            default
-        })
+        match duration::parse(text) {
+            Ok(d) if d > MAX_DURATION => {
+                let help = Some(format!("a duration is at most {MAX_DURATION_TEXT}"));
+                self.at(path, format!("`{}` is longer than a run may wait", text.trim()), help);
+                default
+            }
+            Ok(d) => d,
+            Err(message) => {
+                self.at(path, message, duration::help(text));
+                default
+            }
+        }
     }
 }
 

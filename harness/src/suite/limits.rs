@@ -181,6 +181,11 @@ impl Budget {
         Ok(())
     }
 
+    /// How many values so far, with aliases expanded.
+    pub fn total(&self) -> u64 {
+        self.total
+    }
+
     fn check(&self, by_alias: bool) -> Result<(), Limit> {
         match self.total > MAX_VALUES {
             true => Err(Limit::Values { by_alias }),

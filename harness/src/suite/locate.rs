@@ -140,6 +140,8 @@ pub struct Locator {
     edges: HashMap<(usize, Seg), usize>,
     duplicates: Vec<Duplicate>,
     refused: Option<Refused>,
+    /// The text's values (aliases expanded) and bytes.
+    size: (u64, usize),
 }
 
 impl Locator {
@@ -155,7 +157,10 @@ impl Locator {
         let mut parser = Parser::new_from_str(source);
         loop {
             match parser.next_token() {
-                Ok((Event::StreamEnd, _)) => return builder.done,
+                Ok((Event::StreamEnd, _)) => {
+                    builder.done.size = (builder.budget.total(), source.len());
+                    return builder.done;
+                }
                 Ok((event, mark)) => {
                     if let Err(limit) = builder.event(event, mark) {
                         return Locator::refusing(Refused::limit(&limit, Pos::at(mark, 1)));
@@ -204,6 +209,12 @@ impl Locator {
     /// Keys that appear twice in the same mapping, in file order.
     pub fn duplicates(&self) -> &[Duplicate] {
         &self.duplicates
+    }
+
+    /// How many values the text holds, with aliases expanded, and how many
+    /// bytes.
+    pub fn size(&self) -> (u64, usize) {
+        self.size
     }
 
     /// Why the text must not be given to serde, if it must not.

@@ -20,7 +20,9 @@
 //!    reads only the vocabulary (whose small enums it uses as they are) and
 //!    the faults crate's types (`TargetSpec`, `Proto`).
 //! 4. **Validation.** `checker` (issues with the path of the offending
-//!    value, node and template resolution), then `checks` and `urls`, then
+//!    value, node and template resolution) and `fits` (what would fail only
+//!    at run time: name lengths, NUL bytes, empty programs), then `checks`
+//!    and `urls`, then
 //!    `steps` (with `faults`, `points`, `commands`, and `repeat`, which
 //!    expands into ordinary steps), then `validate`, which
 //!    turns the raw suite into a [`plan::Plan`] (names, targets, durations,
@@ -39,6 +41,7 @@ mod commands;
 pub mod duration;
 pub mod error;
 mod faults;
+mod fits;
 pub mod limits;
 pub mod locate;
 pub mod nemesis;
@@ -53,6 +56,7 @@ mod read;
 mod repeat;
 pub mod schema;
 mod shapes;
+mod started;
 mod steps;
 pub mod template;
 mod urls;

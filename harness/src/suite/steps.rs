@@ -3,7 +3,8 @@
 //! ids, armed points) tracked in order so that `heal`, `release`,
 //! `continue`, `disarm` and `await: {hit}` only name things that exist.
 //!
-//! Network faults are in [`super::faults`], breakpoints in
+//! Network faults are in [`super::faults`] (what they started in
+//! [`super::started`]), breakpoints in
 //! [`super::points`], `exec` and `http` in [`super::commands`], and `repeat`
 //! (expanded here into ordinary steps) in [`super::repeat`].
 
@@ -22,6 +23,7 @@ use super::only::Runs;
 use super::plan::{Action, AwaitCondition, NodePlan, Program, Step, Targets, Variant};
 use super::raw::Names;
 use super::raw_steps::{RawAwait, RawBreakpoint, RawFlow, RawNemesis, RawPartition, RawPointRef, RawRepeat, RawStep};
+use super::started::Started;
 use super::urls::Urls;
 use super::vocabulary::{ActionKind, BareCondition, FaultKind, Modifier};
 
@@ -151,8 +153,8 @@ pub struct Fault {
 /// What earlier steps started.
 #[derive(Default)]
 pub struct History {
-    /// Fault ids, in order.
-    pub faults: Vec<(String, Fault)>,
+    /// Faults by id, in order.
+    pub faults: Started,
     /// Points armed by `breakpoint` steps, with the first arming line.
     pub armed: Vec<(String, usize)>,
     /// The line of the `nemesis` step, if there is one.
