@@ -155,3 +155,52 @@ fn check_exits_2_for_what_only_a_run_would_find() {
     assert_eq!(out.status.code(), Some(2), "{stderr}");
     assert!(stderr.contains("s.yaml:8:13") && stderr.contains("longer than a run may wait"), "{stderr}");
 }
+
+/// Every file under `dir`, relative to it, sorted.
+fn files_under(dir: &Path) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut todo = vec![dir.to_path_buf()];
+    while let Some(d) = todo.pop() {
+        for entry in std::fs::read_dir(&d).unwrap().flatten() {
+            let path = entry.path();
+            match path.is_dir() {
+                true => todo.push(path),
+                false => out.push(path.strip_prefix(dir).unwrap().display().to_string()),
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+#[test]
+fn report_writes_only_its_own_files_whatever_names_the_record_holds() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = dir.path().join("a/b/run");
+    std::fs::create_dir_all(&run).unwrap();
+    let evil = "../../../evil";
+    let events = [
+        format!(
+            r#"{{"t":0.0,"kind":"run-started","schema":2,"suite":"{evil}","file":"/etc/passwd","variant":"/tmp/x","expect":"pass","seed":1,"subnet":"10.77.0.0/16","steps":1,"rerun":"quiesce run x"}}"#
+        ),
+        format!(r#"{{"t":0.1,"kind":"node-network","node":"{evil}","addr":"10.77.0.1","netns":1}}"#),
+        format!(r#"{{"t":0.2,"kind":"node-started","node":"{evil}","pid":1,"incarnation":1}}"#),
+        format!(r#"{{"t":0.3,"kind":"node-exited","node":"{evil}","status":"exit status: 1","tail":"x"}}"#),
+        r#"{"t":0.4,"kind":"run-finished","passed":false,"met_expectation":false}"#.to_string(),
+    ];
+    std::fs::write(run.join("events.jsonl"), events.join("\n") + "\n").unwrap();
+    let out = Command::cargo_bin("quiesce").unwrap().arg("report").arg(&run).output().unwrap();
+    assert_eq!(out.status.code(), Some(1), "{}", String::from_utf8_lossy(&out.stderr));
+    let elsewhere = dir.path().join("a/out");
+    let out =
+        Command::cargo_bin("quiesce").unwrap().arg("report").arg(&run).arg("--out").arg(&elsewhere).output().unwrap();
+    assert_eq!(out.status.code(), Some(1), "{}", String::from_utf8_lossy(&out.stderr));
+    let want = [
+        "a/b/run/events.jsonl",
+        "a/b/run/report.json",
+        "a/b/run/timeline.html",
+        "a/out/report.json",
+        "a/out/timeline.html",
+    ];
+    assert_eq!(files_under(dir.path()), want);
+}
