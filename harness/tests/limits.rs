@@ -77,7 +77,10 @@ fn a_few_megabytes_of_steps_are_refused_by_their_count() {
     let text = format!("{HEAD}steps:\n{}", "  - sleep: 1s\n".repeat(250_000));
     assert!(text.len() < 4 * 1024 * 1024);
     let steps = write(dir.path(), "steps.yaml", text);
-    refused(&steps, &["error: the suite holds more than 200000 values", "steps.yaml:", "use `repeat`"]);
+    refused(&steps, &["error: the suite holds more than 40000 mappings", "steps.yaml:40003:10", "use `repeat`"]);
+    let text = format!("programs:\n  p:\n    command: [{}]\nnodes: {{a: p}}\n", vec!["x"; 250_000].join(","));
+    let values = write(dir.path(), "values.yaml", text);
+    refused(&values, &["error: the suite holds more than 200000 values", "values.yaml:3:"]);
 }
 
 #[test]
@@ -99,16 +102,24 @@ fn deep_nesting_is_refused_at_the_65th_level() {
 #[test]
 fn aliases_that_multiply_are_refused_at_the_alias_that_passes_the_limit() {
     let dir = tempfile::tempdir().unwrap();
-    let mut text = format!("{HEAD}steps:\n  - &a [sleep: 1s]\n");
-    for (anchor, alias) in ["b", "c", "d", "e", "f", "g", "h", "i"].iter().zip(["a", "b", "c", "d", "e", "f", "g", "h"])
-    {
-        text.push_str(&format!("  - &{anchor} [{}]\n", vec![format!("*{alias}"); 9].join(",")));
-    }
-    let laughs = write(dir.path(), "laughs.yaml", text);
-    refused(
-        &laughs,
-        &["error: with this alias expanded, the suite holds more than 200000 values", "laughs.yaml:12:27"],
-    );
+    let laughs = |first: &str| {
+        let mut text = format!("{HEAD}steps:\n  - &a [{first}]\n");
+        for (anchor, alias) in
+            ["b", "c", "d", "e", "f", "g", "h", "i"].iter().zip(["a", "b", "c", "d", "e", "f", "g", "h"])
+        {
+            text.push_str(&format!("  - &{anchor} [{}]\n", vec![format!("*{alias}"); 9].join(",")));
+        }
+        text
+    };
+    let lol = write(dir.path(), "lol.yaml", laughs(&["lol"; 9].join(",")));
+    refused(&lol, &["error: with this alias expanded, the suite holds more than 200000 values", "lol.yaml:12:"]);
+    let steps = write(dir.path(), "steps.yaml", laughs("sleep: 1s"));
+    refused(&steps, &["error: with this alias expanded, the suite holds more than 40000 mappings", "steps.yaml:12:21"]);
+    let big = "x".repeat(1 << 20);
+    let text =
+        format!("about: &s {big}\nprograms:\n  p:\n    command: [{}]\nnodes: {{a: p}}\n", ["*s"; 3000].join(","));
+    let strings = write(dir.path(), "strings.yaml", text);
+    refused(&strings, &["error: the suite's text, with aliases expanded, is more than 4 MiB", "strings.yaml:4:"]);
     let own = write(dir.path(), "own.yaml", "programs:\n  p: &p\n    command: [*p]\nnodes: { a: p }\n");
     refused(&own, &["error: an alias inside the value its anchor names", "own.yaml:3:15"]);
 }
@@ -162,4 +173,18 @@ fn hostile_files_are_checked_in_bounded_memory() {
     // Kilobytes: the largest child of this test process so far. Before the
     // limits, the steps file alone took 680 MB.
     assert!(usage.ru_maxrss < 200 * 1024, "max RSS {} kB", usage.ru_maxrss);
+}
+
+#[test]
+fn thousands_of_errors_are_found_up_to_a_thousand_and_shown_up_to_fifty() {
+    let dir = tempfile::tempdir().unwrap();
+    let nodes: String = (0..1024).map(|i| format!("  node{i}: p\n")).collect();
+    let steps = "  - pause: qqqqq\n".repeat(19_000);
+    let bad =
+        write(dir.path(), "bad.yaml", format!("programs:\n  p:\n    command: [x]\nnodes:\n{nodes}steps:\n{steps}"));
+    let (code, stderr) = check(&bad);
+    assert_eq!(code, Some(2));
+    assert_eq!(stderr.matches("unknown node `qqqqq`").count(), 50, "{stderr}");
+    assert!(stderr.contains("... and 950 more, not shown") && stderr.contains("error: 1000 errors in"), "{stderr}");
+    assert!(stderr.contains("`node0`, `node1`,") && stderr.contains("... (1012 more)"), "{stderr}");
 }

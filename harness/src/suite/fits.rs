@@ -10,7 +10,7 @@
 use std::collections::BTreeMap;
 
 use super::checker::Checker;
-use super::limits::{MAX_FILE_BYTES, MAX_NAME_BYTES, MAX_STEPS, MAX_VALUES};
+use super::limits::{MAX_FILE_BYTES, MAX_MAPPINGS, MAX_NAME_BYTES, MAX_STEPS, MAX_VALUES};
 use super::locate::Path;
 use super::plan::{Action, Nemesis, NodePlan, Piece, Program, Step, Template, Variant};
 
@@ -86,6 +86,7 @@ impl Checker<'_> {
 /// `sleep` steps, its start and its end, each naming at most every node
 /// (`pause: [...]` then `resume: [...]`), and a comment line.
 const FAULT_VALUES: u64 = 24;
+const FAULT_MAPPINGS: u64 = 6;
 const FAULT_BYTES: u64 = 400;
 
 /// What a nemesis adds besides its faults: the last `sleep` and `settle`.
@@ -113,13 +114,14 @@ impl Checker<'_> {
         }
         let names: u64 = nodes.iter().map(|n| n.name.len() as u64 + 4).sum();
         let point = programs.values().flat_map(|p| p.points.iter().flatten()).map(String::len).max().unwrap_or(0);
-        let (values, bytes) = self.loc.size();
+        let (size, bytes) = self.loc.size();
         let per_values = 2 * nodes.len() as u64 + FAULT_VALUES;
         let per_bytes = 2 * names + 2 * point as u64 + FAULT_BYTES;
         let room = [
             (MAX_STEPS.saturating_sub(steps.len() + NEMESIS_STEPS) / 4) as u64,
-            MAX_VALUES.saturating_sub(values) / per_values,
-            MAX_FILE_BYTES.saturating_sub(bytes as u64) / per_bytes,
+            MAX_VALUES.saturating_sub(size.values) / per_values,
+            MAX_MAPPINGS.saturating_sub(size.mappings) / FAULT_MAPPINGS,
+            MAX_FILE_BYTES.saturating_sub(bytes.max(size.text as usize) as u64) / per_bytes,
         ];
         let fit = room.into_iter().min().unwrap_or(0);
         let most = most_faults(nemesis);

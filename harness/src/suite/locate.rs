@@ -18,7 +18,7 @@ use std::fmt;
 use yaml_rust2::parser::{Event, Parser};
 use yaml_rust2::scanner::{Marker, ScanError, TScalarStyle};
 
-use super::limits::{Budget, Limit, OLD_BREAKS};
+use super::limits::{Budget, Limit, Size, OLD_BREAKS};
 
 /// One step into a YAML document: a mapping key or a sequence index.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -140,8 +140,8 @@ pub struct Locator {
     edges: HashMap<(usize, Seg), usize>,
     duplicates: Vec<Duplicate>,
     refused: Option<Refused>,
-    /// The text's values (aliases expanded) and bytes.
-    size: (u64, usize),
+    /// The document's size (aliases expanded), and the text's bytes.
+    size: (Size, usize),
 }
 
 impl Locator {
@@ -211,9 +211,8 @@ impl Locator {
         &self.duplicates
     }
 
-    /// How many values the text holds, with aliases expanded, and how many
-    /// bytes.
-    pub fn size(&self) -> (u64, usize) {
+    /// The document's size, with aliases expanded, and the text's bytes.
+    pub fn size(&self) -> (Size, usize) {
         self.size
     }
 
@@ -265,7 +264,7 @@ impl Builder {
     fn event(&mut self, ev: Event, mark: Marker) -> Result<(), Limit> {
         match ev {
             Event::Scalar(text, style, anchor, _) => {
-                self.budget.scalar(anchor)?;
+                self.budget.scalar(anchor, text.len())?;
                 self.node(Pos::at(mark, scalar_width(&text, style)), Some(text));
             }
             Event::Alias(anchor) => {
@@ -273,13 +272,13 @@ impl Builder {
                 self.node(Pos::at(mark, 1), None);
             }
             Event::SequenceStart(anchor, _) => {
-                self.budget.open(anchor)?;
+                self.budget.open(anchor, false)?;
                 if let Some(id) = self.node(Pos::at(mark, 1), None) {
                     self.stack.push(Frame::Seq { id, next: 0 });
                 }
             }
             Event::MappingStart(anchor, _) => {
-                self.budget.open(anchor)?;
+                self.budget.open(anchor, true)?;
                 if let Some(id) = self.node(Pos::at(mark, 1), None) {
                     self.stack.push(Frame::Map { id, key: None, first_key_seen: false });
                 }

@@ -86,28 +86,29 @@ pub fn load_str(source: &str, path: &Path) -> Result<Plan, SuiteError> {
     if let Some(r) = loc.refused() {
         return Err(invalid(vec![Diagnostic::new(r.message.clone(), Some(r.at), r.help.clone(), source)]));
     }
+    let lines: Vec<&str> = source.lines().collect();
     if !loc.duplicates().is_empty() {
-        return Err(invalid(duplicates(&loc, source)));
+        return Err(invalid(duplicates(&loc, &lines)));
     }
     let raw: raw::RawSuite = serde_yaml::from_str(source).map_err(|e| invalid(vec![error::from_serde(&e, source)]))?;
     validate::validate(raw, &loc, path).map_err(|issues| {
-        let mut diagnostics: Vec<Diagnostic> = issues.into_iter().map(|i| locate_issue(&loc, i, source)).collect();
+        let mut diagnostics: Vec<Diagnostic> = issues.into_iter().map(|i| locate_issue(&loc, i, &lines)).collect();
         diagnostics.sort_by_key(|d| d.at.map(|p| (p.line, p.column)));
         diagnostics.dedup();
         invalid(diagnostics)
     })
 }
 
-fn duplicates(loc: &Locator, source: &str) -> Vec<Diagnostic> {
+fn duplicates(loc: &Locator, lines: &[&str]) -> Vec<Diagnostic> {
     let dup = |d: &locate::Duplicate| {
         let message = format!("duplicate key `{}`", d.key);
         let help = Some(format!("it is first given at line {}", d.first.line));
-        Diagnostic::new(message, Some(d.at), help, source)
+        Diagnostic::in_lines(message, Some(d.at), help, lines)
     };
     loc.duplicates().iter().map(dup).collect()
 }
 
-fn locate_issue(loc: &Locator, issue: checker::Issue, source: &str) -> Diagnostic {
+fn locate_issue(loc: &Locator, issue: checker::Issue, lines: &[&str]) -> Diagnostic {
     let at = loc.nearest(&issue.path, issue.on_key);
-    Diagnostic::new(issue.message, at, issue.help, source)
+    Diagnostic::in_lines(issue.message, at, issue.help, lines)
 }

@@ -169,6 +169,9 @@ pub fn steps(cx: &mut Checker<'_>, scope: &Scope<'_>, uses: &mut VariantUses, ra
     let mut script = Script { cx, scope, uses, history: History::default(), number: 0, index: 0, out: Vec::new() };
     for (i, step) in raw.iter().enumerate() {
         let path = Path::root().key("steps").index(i);
+        if script.cx.full() {
+            break;
+        }
         if script.number >= MAX_STEPS {
             // Past it, a repeat that would have taken the script over said so.
             if script.number == MAX_STEPS {

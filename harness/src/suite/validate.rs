@@ -263,6 +263,9 @@ impl Templates<'_, '_, '_> {
 fn links(cx: &mut Checker<'_>, raw: &[Names], nodes: &NodeIndex) -> Links {
     let mut pairs = Vec::new();
     for (i, item) in raw.iter().enumerate() {
+        if cx.full() {
+            break;
+        }
         let path = Path::root().key("links").index(i);
         let pair = match item {
             Names::One(text) => split_link(cx, text, nodes, &path),
