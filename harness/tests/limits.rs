@@ -11,8 +11,10 @@ use std::time::{Duration, Instant};
 
 use assert_cmd::Command;
 
-/// A debug build on a loaded machine; each file takes milliseconds.
-const TIME: Duration = Duration::from_secs(5);
+/// A debug build on a loaded machine: each file takes milliseconds to a
+/// second there (a release build, milliseconds to a few hundred), where
+/// before the limits some took minutes or never ended.
+const TIME: Duration = Duration::from_secs(15);
 
 const HEAD: &str = "programs:\n  p:\n    command: [sleep, '60']\nnodes:\n  a: p\n";
 
@@ -178,7 +180,7 @@ fn hostile_files_are_checked_in_bounded_memory() {
 #[test]
 fn thousands_of_errors_are_found_up_to_a_thousand_and_shown_up_to_fifty() {
     let dir = tempfile::tempdir().unwrap();
-    let nodes: String = (0..1024).map(|i| format!("  node{i}: p\n")).collect();
+    let nodes: String = (0..100).map(|i| format!("  node{i}: p\n")).collect();
     let steps = "  - pause: qqqqq\n".repeat(19_000);
     let bad =
         write(dir.path(), "bad.yaml", format!("programs:\n  p:\n    command: [x]\nnodes:\n{nodes}steps:\n{steps}"));
@@ -186,5 +188,5 @@ fn thousands_of_errors_are_found_up_to_a_thousand_and_shown_up_to_fifty() {
     assert_eq!(code, Some(2));
     assert_eq!(stderr.matches("unknown node `qqqqq`").count(), 50, "{stderr}");
     assert!(stderr.contains("... and 950 more, not shown") && stderr.contains("error: 1000 errors in"), "{stderr}");
-    assert!(stderr.contains("`node0`, `node1`,") && stderr.contains("... (1012 more)"), "{stderr}");
+    assert!(stderr.contains("`node0`, `node1`,") && stderr.contains("... (88 more)"), "{stderr}");
 }

@@ -204,3 +204,43 @@ fn report_writes_only_its_own_files_whatever_names_the_record_holds() {
     ];
     assert_eq!(files_under(dir.path()), want);
 }
+
+/// A nemesis over 14 nodes of long names, every fault kind, `time` and a
+/// fixed `gap`.
+fn nemesis_suite(time: &str, gap: &str) -> String {
+    let nodes: String = (0..14).map(|i| format!("  node-with-a-longish-name-{i:02}: p\n")).collect();
+    format!(
+        "programs:\n  p:\n    command: [sleep, '60']\n    points: [gossip.send]\nnodes:\n{nodes}steps:\n  - nemesis:\n      time: {time}\n      faults: [partition, pause, breakpoint, drop, delay, kill, restart, stall]\n      max-active: 16\n      duration: [100ms, 200ms]\n      gap: {gap}\n"
+    )
+}
+
+#[test]
+fn a_nemesis_draws_no_more_faults_than_its_schedule_can_hold_written_out() {
+    let text = error_of(&nemesis_suite("1h", "[1ms, 5s]"));
+    for f in ["x.yaml:26:12", "the nemesis can draw 3600000 faults", "make the gap at least"] {
+        assert!(text.contains(f), "expected {f:?} in:\n{text}");
+    }
+    let zero = error_of(&nemesis_suite("10s", "0s"));
+    assert!(zero.contains("the shortest is 1ms") && !zero.contains("can draw"), "{zero}");
+}
+
+#[test]
+fn a_nemesis_at_its_limit_writes_a_schedule_that_check_accepts() {
+    let dir = tempfile::tempdir().unwrap();
+    let suite = dir.path().join("soak.yaml");
+    std::fs::write(&suite, nemesis_suite("1h", "[1s, 1s]")).unwrap();
+    let out = dir.path().join("out");
+    let explore = Command::cargo_bin("quiesce")
+        .unwrap()
+        .args(["explore", "--dry-run", "--runs", "1", "--out"])
+        .arg(&out)
+        .arg(&suite)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&explore.stdout);
+    assert_eq!(explore.status.code(), Some(0), "{stdout}{}", String::from_utf8_lossy(&explore.stderr));
+    assert!(stdout.contains("3599 faults"), "{stdout}");
+    let schedule = out.join("soak/default/1/schedule.yaml");
+    let check = Command::cargo_bin("quiesce").unwrap().arg("check").arg(&schedule).output().unwrap();
+    assert_eq!(check.status.code(), Some(0), "{}", String::from_utf8_lossy(&check.stderr));
+}

@@ -81,10 +81,11 @@ impl Checker<'_> {
     }
 }
 
-/// The most a nemesis' fault adds to its written-out suite, in values and
-/// bytes, beyond its nodes' names (nemesis/render.rs writes it): two
-/// `sleep` steps, its start and its end, each naming at most every node
-/// (`pause: [...]` then `resume: [...]`), and a comment line.
+/// The most a nemesis' fault adds to its written-out suite (nemesis/render.rs
+/// writes it) beyond the names of its nodes: two `sleep` steps, its start and
+/// its end, and a comment line. A network fault names every node once, in
+/// its start; a process fault names its nodes (at most n / 2 + 1, for
+/// `majority`) in its start and again in its end: at most n + 2 names in all.
 const FAULT_VALUES: u64 = 24;
 const FAULT_MAPPINGS: u64 = 6;
 const FAULT_BYTES: u64 = 400;
@@ -112,11 +113,13 @@ impl Checker<'_> {
         if nemesis.gap.0.is_zero() {
             return; // Reported: the gap is at least 1ms.
         }
-        let names: u64 = nodes.iter().map(|n| n.name.len() as u64 + 4).sum();
+        // A name is written plain, or quoted, with `, ` after it.
+        let longest = nodes.iter().map(|n| n.name.len() as u64 + 4).max().unwrap_or(0);
+        let names: u64 = nodes.iter().map(|n| n.name.len() as u64 + 4).sum::<u64>() + 2 * longest;
         let point = programs.values().flat_map(|p| p.points.iter().flatten()).map(String::len).max().unwrap_or(0);
         let (size, bytes) = self.loc.size();
-        let per_values = 2 * nodes.len() as u64 + FAULT_VALUES;
-        let per_bytes = 2 * names + 2 * point as u64 + FAULT_BYTES;
+        let per_values = nodes.len() as u64 + 2 + FAULT_VALUES;
+        let per_bytes = names + 2 * point as u64 + FAULT_BYTES;
         let room = [
             (MAX_STEPS.saturating_sub(steps.len() + NEMESIS_STEPS) / 4) as u64,
             MAX_VALUES.saturating_sub(size.values) / per_values,
