@@ -12,7 +12,7 @@ use std::rc::Rc;
 
 use futures::future::join_all;
 
-use crate::control::ControlServer;
+use crate::control::{ControlServer, MAX_SOCKET_PATH};
 use crate::janitor::Janitor;
 use crate::launcher::Launcher;
 use crate::net::capture::Capture;
@@ -21,6 +21,7 @@ use crate::net::{LinkMatrix, Subnet, Switch};
 use crate::observe::{NodeView, Observation};
 use crate::probe::Probe;
 use crate::render::NodeContext;
+use crate::suite::limits::MAX_NAME_BYTES;
 use crate::suite::plan::{self, Links, Plan, Variant};
 use crate::supervisor::{LaunchSpec, NodeLog, NodeProcess, Supervisor};
 use crate::view::View;
@@ -255,19 +256,35 @@ impl Cluster {
     }
 }
 
+/// The short folder for control sockets when the run folder is too deep:
+/// `/tmp/quiesce-XXXXXX`.
+const SHORT_DIR: usize = "/tmp/quiesce-XXXXXX".len();
+
+// Validation keeps names short enough for the short folder always to do.
+const _: () = assert!(SHORT_DIR + "/".len() + MAX_NAME_BYTES + ".sock".len() <= MAX_SOCKET_PATH);
+
 /// The run folder if every node's socket path fits in a unix socket
-/// address (107 bytes), else a short temporary directory with a janitor
-/// that removes it even if the harness is killed.
+/// address, else a short temporary directory (in `$TMPDIR` if it is short
+/// enough, else in `/tmp`) with a janitor that removes it even if the
+/// harness is killed.
 fn control_dir(
     folder: &Path,
     nodes: &[plan::NodePlan],
 ) -> Result<(std::path::PathBuf, Option<(tempfile::TempDir, Janitor)>), String> {
     let longest = nodes.iter().map(|n| n.name.len()).max().unwrap_or(0);
-    if folder.as_os_str().len() + longest + "/.sock".len() <= 107 {
+    let fits = |dir_len: usize| dir_len + "/".len() + longest + ".sock".len() <= MAX_SOCKET_PATH;
+    if fits(folder.as_os_str().len()) {
         return Ok((folder.to_path_buf(), None));
     }
-    let dir =
-        tempfile::Builder::new().prefix("quiesce-").tempdir().map_err(|e| format!("control socket folder: {e}"))?;
+    let tmp = std::env::temp_dir();
+    let parent = match fits(tmp.as_os_str().len() + SHORT_DIR - "/tmp".len()) {
+        true => tmp,
+        false => std::path::PathBuf::from("/tmp"),
+    };
+    let dir = tempfile::Builder::new()
+        .prefix("quiesce-")
+        .tempdir_in(&parent)
+        .map_err(|e| format!("control socket folder in {}: {e}", parent.display()))?;
     let init = crate::contain::init_path(&crate::supervisor::child_path()).map_err(|e| e.to_string())?;
     let janitor = Janitor::guard(&init, dir.path()).map_err(|e| format!("control socket folder's janitor: {e}"))?;
     Ok((dir.path().to_path_buf(), Some((dir, janitor))))

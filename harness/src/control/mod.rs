@@ -45,7 +45,7 @@ use connection::Connection;
 const SEND_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// The longest path a unix socket address holds (`sun_path` less its NUL).
-const MAX_SOCKET_PATH: usize = 107;
+pub(crate) const MAX_SOCKET_PATH: usize = 107;
 
 /// The harness end of one node's control socket.
 #[derive(Debug)]

@@ -64,7 +64,7 @@ pub fn write_out(
     file: &Path,
     what: String,
 ) -> Result<(Plan, Drawn), ExpandError> {
-    let source = std::fs::read_to_string(&plan.source).map_err(|source| ExpandError::Io {
+    let source = suite::read_file(&plan.source).map_err(|source| ExpandError::Io {
         what: "reading",
         path: plan.source.clone(),
         source,

@@ -8,6 +8,7 @@ use std::time::Duration;
 
 use super::duration;
 use super::error::{did_you_mean, nearest};
+use super::limits::{MAX_DURATION, MAX_DURATION_TEXT, MAX_ISSUES, MAX_LISTED};
 use super::locate::{Locator, Path};
 use super::plan::{NodeId, Piece, Targets, Template};
 use super::raw::Names;
@@ -51,13 +52,30 @@ impl Checker<'_> {
         self.issues.push(Issue { path: path.clone(), on_key: true, message: message.into(), help });
     }
 
-    /// Parses an optional duration, reporting a bad one.
+    /// Whether validation has found so many issues that it stops (at
+    /// [`MAX_ISSUES`]): the loops over long lists (steps, a repeat's
+    /// iterations, links) check it, so that a file of 20 000 bad steps costs
+    /// no more than a thousand.
+    pub fn full(&self) -> bool {
+        self.issues.len() >= MAX_ISSUES
+    }
+
+    /// Parses an optional duration, reporting a bad one and one longer than
+    /// [`MAX_DURATION`].
     pub fn duration(&mut self, text: Option<&str>, path: &Path, default: Duration) -> Duration {
         let Some(text) = text else { return default };
-        duration::parse(text).unwrap_or_else(|message| {
-            self.at(path, message, duration::help(text));
-            default
-        })
+        match duration::parse(text) {
+            Ok(d) if d > MAX_DURATION => {
+                let help = Some(format!("a duration is at most {MAX_DURATION_TEXT}"));
+                self.at(path, format!("`{}` is longer than a run may wait", text.trim()), help);
+                default
+            }
+            Ok(d) => d,
+            Err(message) => {
+                self.at(path, message, duration::help(text));
+                default
+            }
+        }
     }
 }
 
@@ -171,8 +189,15 @@ impl Templates<'_, '_, '_> {
 }
 
 /// `a`, `b`, `c` for messages.
+///
+/// At most [`MAX_LISTED`] names, then how many more: a help line stays a
+/// line with a thousand nodes.
 pub fn quoted(names: &[impl AsRef<str>]) -> String {
-    names.iter().map(|n| format!("`{}`", n.as_ref())).collect::<Vec<_>>().join(", ")
+    let shown: Vec<String> = names.iter().take(MAX_LISTED).map(|n| format!("`{}`", n.as_ref())).collect();
+    match names.len().checked_sub(MAX_LISTED).filter(|n| *n > 0) {
+        Some(more) => format!("{}, ... ({more} more)", shown.join(", ")),
+        None => shown.join(", "),
+    }
 }
 
 /// `` `a` ``, `` `a` or `b` ``, `` `a`, `b` or `c` ``.

@@ -4,7 +4,7 @@
 use std::time::Duration;
 
 use super::error::did_you_mean;
-use super::plan::{Action, Targets};
+use super::plan::{Action, Targets, Variant};
 use super::raw_steps::RawStep;
 use super::steps::StepCx;
 use super::urls;
@@ -21,7 +21,11 @@ impl StepCx<'_, '_> {
                 Some("give the program and its arguments: `exec: [sh, -c, '...']`".into()),
             );
         }
+        self.cx.argv_text(argv, &at);
         let argv = self.templates().list(argv, &at);
+        let runs = self.runs();
+        let variants: Vec<&Variant> = self.scope.variants.iter().filter(|v| runs.contains(&v.name)).collect();
+        self.cx.program(&argv, &variants, &at);
         let nodes = self.on(s, "exec");
         let wait = s.wait.unwrap_or(true);
         let timeout = self.cx.duration(s.timeout.as_deref(), &self.path.key("timeout"), Duration::from_secs(60));

@@ -11,11 +11,13 @@
 //!
 //! Every diagnostic names `FILE:LINE:COL` on its `-->` line. A file that is
 //! not valid YAML, or whose shape serde rejects, yields one diagnostic;
-//! semantic errors found by validation are all reported together.
+//! semantic errors found by validation are all reported together (the
+//! first [`MAX_SHOWN_ERRORS`] of them shown, the rest counted).
 
 use std::io;
 use std::path::{Path as FsPath, PathBuf};
 
+use super::limits::{MAX_CANDIDATES, MAX_SHOWN_ERRORS};
 use super::locate::Pos;
 
 /// Why a suite could not be loaded.
@@ -69,6 +71,13 @@ impl Diagnostic {
         Diagnostic { message, at, source_line, help }
     }
 
+    /// A diagnostic at `at` in the source whose lines are `lines` (for
+    /// many diagnostics: [`Diagnostic::new`] reads the source up to `at`).
+    pub fn in_lines(message: String, at: Option<Pos>, help: Option<String>, lines: &[&str]) -> Diagnostic {
+        let source_line = at.and_then(|p| lines.get(p.line.checked_sub(1)?)).map(|l| l.to_string());
+        Diagnostic { message, at, source_line, help }
+    }
+
     /// Renders this diagnostic for `file`.
     pub fn render(&self, file: &FsPath) -> String {
         let mut out = format!("error: {}\n", self.message);
@@ -98,19 +107,23 @@ impl Diagnostic {
 }
 
 fn render_all(file: &FsPath, diagnostics: &[Diagnostic]) -> String {
-    let parts: Vec<String> = diagnostics.iter().map(|d| d.render(file)).collect();
+    let parts: Vec<String> = diagnostics.iter().take(MAX_SHOWN_ERRORS).map(|d| d.render(file)).collect();
     let mut out = parts.join("\n");
+    if let Some(more) = diagnostics.len().checked_sub(MAX_SHOWN_ERRORS).filter(|n| *n > 0) {
+        out.push_str(&format!("\n... and {more} more, not shown\n"));
+    }
     if diagnostics.len() > 1 {
         out.push_str(&format!("\nerror: {} errors in {}\n", diagnostics.len(), file.display()));
     }
     out.trim_end().to_string()
 }
 
-/// The candidate closest to `word`, if it is close enough to be a likely typo.
+/// The candidate closest to `word`, if it is close enough to be a likely
+/// typo, among the first [`MAX_CANDIDATES`].
 pub fn nearest<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
     let word = word.to_lowercase();
     let mut best: Option<(f64, &str)> = None;
-    for c in candidates {
+    for c in candidates.into_iter().take(MAX_CANDIDATES) {
         let score = strsim::jaro_winkler(&word, &c.to_lowercase());
         if score >= 0.8 && best.is_none_or(|(s, _)| score > s) {
             best = Some((score, c));

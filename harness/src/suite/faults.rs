@@ -211,8 +211,8 @@ impl StepCx<'_, '_> {
             }
         }
         let runs = self.runs();
-        let clash = self.history.faults.iter().find(|(k, f)| *k == id && !f.runs.is_disjoint(&runs));
-        if let Some((_, f)) = clash {
+        let clash = self.history.faults.with_id(&id).find(|f| !f.runs.is_disjoint(&runs));
+        if let Some(f) = clash {
             let message = format!("fault id `{id}` is already used by the step at {}", f.at);
             let help = self.per_iteration_help(explicit, f.at).or_else(|| {
                 (self.scope.variants.len() > 1)
@@ -220,7 +220,7 @@ impl StepCx<'_, '_> {
             });
             self.cx.at(&at, message, help);
         } else {
-            self.history.faults.push((id.clone(), Fault { kind, at: self.site(), runs, healed: Vec::new() }));
+            self.history.faults.push(id.clone(), Fault { kind, at: self.site(), runs, healed: Vec::new() });
         }
         id
     }
@@ -245,14 +245,7 @@ impl StepCx<'_, '_> {
                 self.cx.at(&at, "`all` cannot be listed with ids", None);
             }
             let (site, runs) = (self.site(), self.runs());
-            let releasing = verb == ActionKind::Release;
-            let faults = self.history.faults.iter_mut().map(|(_, f)| f);
-            for f in faults.filter(|f| !releasing || f.kind == FaultKind::Stall) {
-                let undone: Runs = f.runs.intersection(&runs).cloned().collect();
-                if !undone.is_empty() {
-                    f.healed.push((site, undone));
-                }
-            }
+            self.history.faults.undo_all(site, &runs, verb == ActionKind::Release);
             return Heal::All;
         }
         if items.is_empty() {
@@ -270,10 +263,9 @@ impl StepCx<'_, '_> {
 
     fn undo_one(&mut self, id: &str, verb: ActionKind, path: &Path) {
         let (site, runs) = (self.site(), self.runs());
-        let started: Runs =
-            self.history.faults.iter().filter(|(k, _)| k == id).flat_map(|(_, f)| f.runs.clone()).collect();
+        let started: Runs = self.history.faults.with_id(id).flat_map(|f| f.runs.clone()).collect();
         if started.is_empty() {
-            let known: Vec<&str> = self.history.faults.iter().map(|(k, _)| k.as_str()).collect();
+            let known: Vec<&str> = self.history.faults.ids().collect();
             let help = did_you_mean(id, known.iter().copied()).or_else(|| match known.is_empty() {
                 true => Some("no earlier step starts a fault".to_string()),
                 false => Some(format!("the earlier faults are {}", quoted(&known))),
@@ -288,7 +280,8 @@ impl StepCx<'_, '_> {
             self.cx.at(path, message, help);
             return;
         }
-        for (_, fault) in self.history.faults.iter_mut().filter(|(k, _)| k == id) {
+        for index in self.history.faults.indices(id) {
+            let fault = self.history.faults.get_mut(index);
             let undone: Runs = fault.runs.intersection(&runs).cloned().collect();
             if undone.is_empty() {
                 continue;

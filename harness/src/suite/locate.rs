@@ -4,14 +4,21 @@
 //!
 //! serde keeps no positions once a value is deserialized, so validation
 //! errors carry a [`Path`] and are located afterwards by a second, event-level
-//! parse with yaml-rust2. Caveats: a mapping used as a key gets the key `?`;
-//! aliases are located at the alias, not at the anchor.
+//! parse with yaml-rust2. That parse comes first, and also enforces the
+//! file's limits ([`super::limits`]: nesting, and values with aliases
+//! expanded) before serde reads the text: it reads the events one at a time
+//! (yaml-rust2's own loader recurses once per level) and stops at the first
+//! limit passed, or at a syntax error, which is then the one reported.
+//! Caveats: a mapping used as a key gets the key `?`; aliases are located
+//! at the alias, not at the anchor.
 
 use std::collections::HashMap;
 use std::fmt;
 
-use yaml_rust2::parser::{Event, MarkedEventReceiver, Parser};
-use yaml_rust2::scanner::{Marker, TScalarStyle};
+use yaml_rust2::parser::{Event, Parser};
+use yaml_rust2::scanner::{Marker, ScanError, TScalarStyle};
+
+use super::limits::{Budget, Limit, Size, OLD_BREAKS};
 
 /// One step into a YAML document: a mapping key or a sequence index.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -104,32 +111,86 @@ pub struct Duplicate {
     pub first: Pos,
 }
 
+/// Why the text must not go on to serde: a limit of [`super::limits`] it
+/// does not keep, or YAML that does not parse; and where.
+#[derive(Debug, Clone)]
+pub struct Refused {
+    /// What is wrong, one line.
+    pub message: String,
+    /// How to fix it.
+    pub help: Option<String>,
+    /// Where.
+    pub at: Pos,
+}
+
+impl Refused {
+    fn limit(limit: &Limit, at: Pos) -> Refused {
+        Refused { message: limit.message(), help: Some(limit.help()), at }
+    }
+}
+
 /// Paths of a suite file mapped to positions.
+///
+/// The values form a tree: each entry knows its children by key or index
+/// (`edges`), so that building it costs the same for every value however
+/// deep, and finding a path walks it from the root.
 #[derive(Debug, Default)]
 pub struct Locator {
-    entries: HashMap<Path, Entry>,
+    entries: Vec<Entry>,
+    edges: HashMap<(usize, Seg), usize>,
     duplicates: Vec<Duplicate>,
+    refused: Option<Refused>,
+    /// The document's size (aliases expanded), and the text's bytes.
+    size: (Size, usize),
 }
 
 impl Locator {
-    /// Parses `source`; a document that does not parse yields an empty
-    /// locator (serde reports the syntax error itself).
+    /// Parses `source`. Parsing stops at the first limit the text does not
+    /// keep, or at a syntax error; [`Locator::refused`] then says why, and
+    /// the text must not be given to serde (see [`super::limits`]).
     pub fn new(source: &str) -> Locator {
-        let mut builder = Builder::default();
-        match Parser::new_from_str(source).load(&mut builder, false) {
-            Ok(()) => builder.done,
-            Err(_) => Locator::default(),
+        if let Some((line, column, c)) = old_break(source) {
+            let at = Pos { line, column, width: 1 };
+            return Locator::refusing(Refused::limit(&Limit::LineBreak(c), at));
         }
+        let mut builder = Builder::default();
+        let mut parser = Parser::new_from_str(source);
+        loop {
+            match parser.next_token() {
+                Ok((Event::StreamEnd, _)) => {
+                    builder.done.size = (builder.budget.total(), source.len());
+                    return builder.done;
+                }
+                Ok((event, mark)) => {
+                    if let Err(limit) = builder.event(event, mark) {
+                        return Locator::refusing(Refused::limit(&limit, Pos::at(mark, 1)));
+                    }
+                }
+                Err(e) => return Locator::refusing(syntax(&e, source)),
+            }
+        }
+    }
+
+    fn refusing(refused: Refused) -> Locator {
+        Locator { refused: Some(refused), ..Locator::default() }
+    }
+
+    fn find(&self, path: &Path) -> Option<&Entry> {
+        let mut at = 0;
+        for seg in &path.0 {
+            at = *self.edges.get(&(at, seg.clone()))?;
+        }
+        self.entries.get(at)
     }
 
     /// Where the value at `path` starts.
     pub fn value(&self, path: &Path) -> Option<Pos> {
-        self.entries.get(path).map(|e| e.value)
+        self.find(path).map(|e| e.value)
     }
 
     /// Where the key of the mapping entry at `path` is.
     pub fn key(&self, path: &Path) -> Option<Pos> {
-        self.entries.get(path).and_then(|e| e.key)
+        self.find(path).and_then(|e| e.key)
     }
 
     /// Where `path` is, or failing that its nearest located ancestor.
@@ -149,61 +210,132 @@ impl Locator {
     pub fn duplicates(&self) -> &[Duplicate] {
         &self.duplicates
     }
+
+    /// The document's size, with aliases expanded, and the text's bytes.
+    pub fn size(&self) -> (Size, usize) {
+        self.size
+    }
+
+    /// Why the text must not be given to serde, if it must not.
+    pub fn refused(&self) -> Option<&Refused> {
+        self.refused.as_ref()
+    }
 }
 
-/// What the builder is inside of.
+/// A syntax error in `source`. yaml-rust2 counts flow levels in a u8: past
+/// 255 it stops, which is a nesting too deep.
+fn syntax(e: &ScanError, source: &str) -> Refused {
+    let at = Pos::at(*e.marker(), 1);
+    let tab = source.lines().nth(at.line.saturating_sub(1)).is_some_and(|l| l.contains('\t'));
+    let help = tab.then(|| "YAML takes a tab as a space in few places; write spaces".to_string());
+    match e.info() {
+        "recursion limit exceeded" => Refused::limit(&Limit::Depth, at),
+        info => Refused { message: info.to_string(), help, at },
+    }
+}
+
+/// The first YAML 1.1 line break in `source`: its line, column and char.
+fn old_break(source: &str) -> Option<(usize, usize, char)> {
+    let at = source.find(|c| OLD_BREAKS.iter().any(|(b, _)| *b == c))?;
+    let line_start = source[..at].rfind(['\n', '\r']).map_or(0, |i| i + 1);
+    let line = source[..at].matches('\n').count() + 1;
+    let column = source[line_start..at].chars().count() + 1;
+    let c = source[at..].chars().next()?;
+    Some((line, column, c))
+}
+
+/// What the builder is inside of: a collection, by its entry.
 enum Frame {
-    Map { path: Path, key: Option<(String, Pos)>, first_key_seen: bool },
-    Seq { path: Path, next: usize },
+    Map { id: usize, key: Option<(String, Pos)>, first_key_seen: bool },
+    Seq { id: usize, next: usize },
 }
 
 #[derive(Default)]
 struct Builder {
     stack: Vec<Frame>,
     done: Locator,
+    budget: Budget,
+    /// The first document has ended: later ones are only counted (serde
+    /// refuses a second document, but reads it first).
+    ended: bool,
 }
 
 impl Builder {
-    /// Handles a node (scalar, alias or collection start); returns its path
-    /// when it is a value rather than a key.
-    fn node(&mut self, pos: Pos, key_text: Option<&str>) -> Option<Path> {
-        let (path, key) = match self.stack.last_mut() {
-            None => (Path::root(), None),
-            Some(Frame::Seq { path, next }) => {
-                *next += 1;
-                (path.index(*next - 1), None)
+    fn event(&mut self, ev: Event, mark: Marker) -> Result<(), Limit> {
+        match ev {
+            Event::Scalar(text, style, anchor, _) => {
+                self.budget.scalar(anchor, text.len())?;
+                self.node(Pos::at(mark, scalar_width(&text, style)), Some(text));
             }
-            Some(Frame::Map { path, key, first_key_seen }) => match key.take() {
+            Event::Alias(anchor) => {
+                self.budget.alias(anchor)?;
+                self.node(Pos::at(mark, 1), None);
+            }
+            Event::SequenceStart(anchor, _) => {
+                self.budget.open(anchor, false)?;
+                if let Some(id) = self.node(Pos::at(mark, 1), None) {
+                    self.stack.push(Frame::Seq { id, next: 0 });
+                }
+            }
+            Event::MappingStart(anchor, _) => {
+                self.budget.open(anchor, true)?;
+                if let Some(id) = self.node(Pos::at(mark, 1), None) {
+                    self.stack.push(Frame::Map { id, key: None, first_key_seen: false });
+                }
+            }
+            Event::SequenceEnd | Event::MappingEnd => {
+                self.budget.close();
+                self.stack.pop();
+            }
+            Event::DocumentEnd => self.ended = true,
+            _ => {}
+        }
+        Ok(())
+    }
+
+    /// Handles a node (scalar, alias or collection start); returns its
+    /// entry when it is a value rather than a key.
+    fn node(&mut self, pos: Pos, key_text: Option<String>) -> Option<usize> {
+        if self.ended {
+            return None;
+        }
+        let (parent, seg, key) = match self.stack.last_mut() {
+            None if self.done.entries.is_empty() => {
+                self.done.entries.push(Entry { value: pos, key: None });
+                return Some(0);
+            }
+            None => return None,
+            Some(Frame::Seq { id, next }) => {
+                *next += 1;
+                (*id, Seg::Index(*next - 1), None)
+            }
+            Some(Frame::Map { id, key, first_key_seen }) => match key.take() {
                 None => {
-                    let text = key_text.unwrap_or("?").to_string();
                     if !*first_key_seen {
                         *first_key_seen = true;
                         // Block mappings are marked after their first key.
-                        if let Some(e) = self.done.entries.get_mut(path) {
-                            if (pos.line, pos.column) < (e.value.line, e.value.column) {
-                                e.value = Pos { width: 1, ..pos };
-                            }
+                        let e = &mut self.done.entries[*id];
+                        if (pos.line, pos.column) < (e.value.line, e.value.column) {
+                            e.value = Pos { width: 1, ..pos };
                         }
                     }
-                    *key = Some((text, pos));
+                    *key = Some((key_text.unwrap_or_else(|| "?".to_string()), pos));
                     return None;
                 }
-                Some((k, key_pos)) => (path.key(&k), Some(key_pos)),
+                Some((k, key_pos)) => (*id, Seg::Key(k), Some(key_pos)),
             },
         };
-        if let Some(old) = self.done.entries.get(&path) {
-            if let (Some(first), Some(at), Seg::Key(k)) = (old.key, key, last(&path)) {
+        if let Some(&old) = self.done.edges.get(&(parent, seg.clone())) {
+            if let (Some(first), Some(at), Seg::Key(k)) = (self.done.entries[old].key, key, seg) {
                 self.done.duplicates.push(Duplicate { key: k, at, first });
             }
-            return Some(path);
+            return Some(old);
         }
-        self.done.entries.insert(path.clone(), Entry { value: pos, key });
-        Some(path)
+        let id = self.done.entries.len();
+        self.done.entries.push(Entry { value: pos, key });
+        self.done.edges.insert((parent, seg), id);
+        Some(id)
     }
-}
-
-fn last(path: &Path) -> Seg {
-    path.0.last().cloned().unwrap_or(Seg::Index(0))
 }
 
 fn scalar_width(text: &str, style: TScalarStyle) -> usize {
@@ -212,31 +344,6 @@ fn scalar_width(text: &str, style: TScalarStyle) -> usize {
         TScalarStyle::Plain if !text.contains('\n') => chars,
         TScalarStyle::SingleQuoted | TScalarStyle::DoubleQuoted if !text.contains('\n') => chars + 2,
         _ => 1,
-    }
-}
-
-impl MarkedEventReceiver for Builder {
-    fn on_event(&mut self, ev: Event, mark: Marker) {
-        match ev {
-            Event::Scalar(text, style, ..) => {
-                self.node(Pos::at(mark, scalar_width(&text, style)), Some(&text));
-            }
-            Event::Alias(_) => {
-                self.node(Pos::at(mark, 1), None);
-            }
-            Event::SequenceStart(..) => {
-                let path = self.node(Pos::at(mark, 1), None).unwrap_or_default();
-                self.stack.push(Frame::Seq { path, next: 0 });
-            }
-            Event::MappingStart(..) => {
-                let path = self.node(Pos::at(mark, 1), None).unwrap_or_default();
-                self.stack.push(Frame::Map { path, key: None, first_key_seen: false });
-            }
-            Event::SequenceEnd | Event::MappingEnd => {
-                self.stack.pop();
-            }
-            _ => {}
-        }
     }
 }
 

@@ -6,8 +6,10 @@
 //! 1. **Words and scalars.** [`vocabulary`] declares the language once: the
 //!    step actions, their modifiers and which goes with which, the fault and
 //!    check kinds, target words, protocols, methods. [`duration`], [`rate`]
-//!    and [`template`] parse scalars; [`locate`] maps paths in the YAML to
-//!    lines and columns, and [`error`] renders diagnostics rustc-style.
+//!    and [`template`] parse scalars; [`limits`] says how large a suite may
+//!    be; [`locate`] maps paths in the YAML to lines and columns (checking
+//!    the file's limits as it parses), and [`error`] renders diagnostics
+//!    rustc-style.
 //! 2. **Raw.** `shapes` holds the JSON Schema shapes of values kept as text
 //!    (from the vocabulary); `raw_values`, `raw_steps` and `raw` are a serde
 //!    mirror of the YAML (shape errors and unknown keys, with serde's
@@ -18,7 +20,9 @@
 //!    reads only the vocabulary (whose small enums it uses as they are) and
 //!    the faults crate's types (`TargetSpec`, `Proto`).
 //! 4. **Validation.** `checker` (issues with the path of the offending
-//!    value, node and template resolution), then `checks` and `urls`, then
+//!    value, node and template resolution) and `fits` (what would fail only
+//!    at run time: name lengths, NUL bytes, empty programs), then `checks`
+//!    and `urls`, then
 //!    `steps` (with `faults`, `points`, `commands`, and `repeat`, which
 //!    expands into ordinary steps), then `validate`, which
 //!    turns the raw suite into a [`plan::Plan`] (names, targets, durations,
@@ -29,7 +33,7 @@
 //!
 //! [`load`] runs them, and [`locate`] maps each issue's path back to a line
 //! and column for [`SuiteError`]'s rendering. Nothing but reading the file
-//! does I/O.
+//! (`read`: regular files of at most [`limits::MAX_FILE_BYTES`]) does I/O.
 
 mod checker;
 mod checks;
@@ -37,6 +41,8 @@ mod commands;
 pub mod duration;
 pub mod error;
 mod faults;
+mod fits;
+pub mod limits;
 pub mod locate;
 pub mod nemesis;
 mod only;
@@ -46,9 +52,11 @@ pub mod rate;
 mod raw;
 mod raw_steps;
 mod raw_values;
+mod read;
 mod repeat;
 pub mod schema;
 mod shapes;
+mod started;
 mod steps;
 pub mod template;
 mod urls;
@@ -64,37 +72,43 @@ use plan::Plan;
 
 /// Reads and validates the suite at `path`.
 pub fn load(path: &Path) -> Result<Plan, SuiteError> {
-    let source = std::fs::read_to_string(path).map_err(|source| SuiteError::Io { path: path.to_path_buf(), source })?;
+    let source = read_file(path).map_err(|source| SuiteError::Io { path: path.to_path_buf(), source })?;
     load_str(&source, path)
 }
+
+pub use read::read as read_file;
 
 /// Validates a suite given as text; `path` names it in errors and gives the
 /// default suite name.
 pub fn load_str(source: &str, path: &Path) -> Result<Plan, SuiteError> {
     let invalid = |diagnostics| SuiteError::Invalid { path: path.to_path_buf(), diagnostics };
     let loc = Locator::new(source);
+    if let Some(r) = loc.refused() {
+        return Err(invalid(vec![Diagnostic::new(r.message.clone(), Some(r.at), r.help.clone(), source)]));
+    }
+    let lines: Vec<&str> = source.lines().collect();
     if !loc.duplicates().is_empty() {
-        return Err(invalid(duplicates(&loc, source)));
+        return Err(invalid(duplicates(&loc, &lines)));
     }
     let raw: raw::RawSuite = serde_yaml::from_str(source).map_err(|e| invalid(vec![error::from_serde(&e, source)]))?;
     validate::validate(raw, &loc, path).map_err(|issues| {
-        let mut diagnostics: Vec<Diagnostic> = issues.into_iter().map(|i| locate_issue(&loc, i, source)).collect();
+        let mut diagnostics: Vec<Diagnostic> = issues.into_iter().map(|i| locate_issue(&loc, i, &lines)).collect();
         diagnostics.sort_by_key(|d| d.at.map(|p| (p.line, p.column)));
         diagnostics.dedup();
         invalid(diagnostics)
     })
 }
 
-fn duplicates(loc: &Locator, source: &str) -> Vec<Diagnostic> {
+fn duplicates(loc: &Locator, lines: &[&str]) -> Vec<Diagnostic> {
     let dup = |d: &locate::Duplicate| {
         let message = format!("duplicate key `{}`", d.key);
         let help = Some(format!("it is first given at line {}", d.first.line));
-        Diagnostic::new(message, Some(d.at), help, source)
+        Diagnostic::in_lines(message, Some(d.at), help, lines)
     };
     loc.duplicates().iter().map(dup).collect()
 }
 
-fn locate_issue(loc: &Locator, issue: checker::Issue, source: &str) -> Diagnostic {
+fn locate_issue(loc: &Locator, issue: checker::Issue, lines: &[&str]) -> Diagnostic {
     let at = loc.nearest(&issue.path, issue.on_key);
-    Diagnostic::new(issue.message, at, issue.help, source)
+    Diagnostic::in_lines(issue.message, at, issue.help, lines)
 }

@@ -52,7 +52,9 @@ impl StepCx<'_, '_> {
         let time = self.nemesis_time(raw.time.as_deref(), &at);
         let faults = self.words(raw.faults.as_deref(), &at.key("faults"), &DEFAULT_FAULTS);
         let shapes = self.words(raw.targets.as_deref(), &at.key("targets"), Shape::ALL);
-        let gap = self.range(raw.gap.as_ref(), &at.key("gap"), (1, 5), Duration::ZERO);
+        // Not 0: each fault's start must move time on, or a draw whose
+        // nodes are all busy would try again at the same time for ever.
+        let gap = self.range(raw.gap.as_ref(), &at.key("gap"), (1, 5), Duration::from_millis(1));
         let duration = self.range(raw.duration.as_ref(), &at.key("duration"), (2, 8), Duration::from_millis(100));
         let max_active = match raw.max_active {
             None => 2,

@@ -14,9 +14,12 @@
 //! as for any step; one that only some iterations have (an id that clashes
 //! from the second on) is reported for the first of them, with its number.
 //! A repeat cannot contain another: `{i}` would be ambiguous. `times` is at
-//! most [`MAX_REPEAT`], which bounds the size of the plan.
+//! most [`MAX_REPEAT`], and the script with every repeat expanded at most
+//! [`MAX_STEPS`] steps, which bounds the size of the plan (a repeat that
+//! would pass it is not expanded).
 
 use super::checker::Issue;
+use super::limits::{MAX_ISSUES, MAX_STEPS};
 use super::locate::Path;
 use super::raw_steps::{RawRepeat, RawStep};
 use super::steps::{Script, Site, StepCx};
@@ -34,15 +37,28 @@ impl Script<'_, '_> {
         let times = self.times(raw.times, &at);
         let body = self.body(raw.steps.as_deref(), &at);
         let (Some(times), Some(body)) = (times, body) else { return };
+        let length = self.number.saturating_add(times.saturating_mul(body.len()));
+        if length > MAX_STEPS {
+            let help = Some(format!("a script has at most {MAX_STEPS} steps, with each `repeat` expanded"));
+            let message = format!("with this repeat, the script is {length} steps long");
+            self.cx.at(&at.key("times"), message, help);
+            self.number = length;
+            return;
+        }
         let mut found = Vec::with_capacity(times);
+        let mut count = self.cx.issues.len();
         for n in 1..=times {
+            if count >= MAX_ISSUES {
+                break; // Validation stops; merge counts `times` iterations all the same.
+            }
             let earlier = std::mem::take(&mut self.cx.issues);
             for (j, step) in body.iter().enumerate() {
                 self.step(step, at.key("steps").index(j), Some(n));
             }
+            count += self.cx.issues.len();
             found.push(std::mem::replace(&mut self.cx.issues, earlier));
         }
-        self.cx.issues.extend(merge(&found));
+        self.cx.issues.extend(merge(&found, times));
     }
 
     /// `times:`, a whole number from 1 to [`MAX_REPEAT`].
@@ -122,8 +138,7 @@ impl StepCx<'_, '_> {
 /// The issues of a repeat's iterations (`found[n - 1]` for iteration n): at
 /// each place, those of the first iteration with any there; prefixed with
 /// that iteration's number unless every iteration has the same issue.
-fn merge(found: &[Vec<Issue>]) -> Vec<Issue> {
-    let of = found.len();
+fn merge(found: &[Vec<Issue>], of: usize) -> Vec<Issue> {
     let mut claimed: Vec<(&Path, bool)> = Vec::new();
     let mut out = Vec::new();
     for (i, issues) in found.iter().enumerate() {
@@ -152,14 +167,14 @@ mod tests {
     #[test]
     fn an_issue_of_every_iteration_is_kept_once_as_it_is() {
         let every = vec![issue(0, "unknown node `s9`")];
-        let merged = merge(&[every.clone(), every.clone(), every]);
+        let merged = merge(&[every.clone(), every.clone(), every], 3);
         assert_eq!(merged, vec![issue(0, "unknown node `s9`")]);
     }
 
     #[test]
     fn an_issue_of_some_iterations_is_kept_for_the_first_with_its_number() {
         let clash = |n: usize| issue(1, &format!("fault id `x-{n}` clashes"));
-        let merged = merge(&[vec![], vec![clash(2)], vec![clash(3), issue(0, "other")]]);
+        let merged = merge(&[vec![], vec![clash(2)], vec![clash(3), issue(0, "other")]], 3);
         let want =
             vec![issue(1, "in iteration 2 of 3: fault id `x-2` clashes"), issue(0, "in iteration 3 of 3: other")];
         assert_eq!(merged, want);

@@ -3,7 +3,8 @@
 //! ids, armed points) tracked in order so that `heal`, `release`,
 //! `continue`, `disarm` and `await: {hit}` only name things that exist.
 //!
-//! Network faults are in [`super::faults`], breakpoints in
+//! Network faults are in [`super::faults`] (what they started in
+//! [`super::started`]), breakpoints in
 //! [`super::points`], `exec` and `http` in [`super::commands`], and `repeat`
 //! (expanded here into ordinary steps) in [`super::repeat`].
 
@@ -16,11 +17,13 @@ use nix::sys::signal::Signal;
 
 use super::checker::{either, quoted, Checker, NodeIndex, Templates, VariantUses};
 use super::error::did_you_mean;
+use super::limits::MAX_STEPS;
 use super::locate::Path;
 use super::only::Runs;
 use super::plan::{Action, AwaitCondition, NodePlan, Program, Step, Targets, Variant};
 use super::raw::Names;
 use super::raw_steps::{RawAwait, RawBreakpoint, RawFlow, RawNemesis, RawPartition, RawPointRef, RawRepeat, RawStep};
+use super::started::Started;
 use super::urls::Urls;
 use super::vocabulary::{ActionKind, BareCondition, FaultKind, Modifier};
 
@@ -150,8 +153,8 @@ pub struct Fault {
 /// What earlier steps started.
 #[derive(Default)]
 pub struct History {
-    /// Fault ids, in order.
-    pub faults: Vec<(String, Fault)>,
+    /// Faults by id, in order.
+    pub faults: Started,
     /// Points armed by `breakpoint` steps, with the first arming line.
     pub armed: Vec<(String, usize)>,
     /// The line of the `nemesis` step, if there is one.
@@ -165,8 +168,20 @@ pub struct History {
 pub fn steps(cx: &mut Checker<'_>, scope: &Scope<'_>, uses: &mut VariantUses, raw: &[RawStep]) -> Vec<Step> {
     let mut script = Script { cx, scope, uses, history: History::default(), number: 0, index: 0, out: Vec::new() };
     for (i, step) in raw.iter().enumerate() {
+        let path = Path::root().key("steps").index(i);
+        if script.cx.full() {
+            break;
+        }
+        if script.number >= MAX_STEPS {
+            // Past it, a repeat that would have taken the script over said so.
+            if script.number == MAX_STEPS {
+                let help = Some(format!("a script has at most {MAX_STEPS} steps, with each `repeat` expanded"));
+                script.cx.at(&path, format!("the script is longer than {MAX_STEPS} steps from here on"), help);
+            }
+            break;
+        }
         script.index = i;
-        script.step(step, Path::root().key("steps").index(i), None);
+        script.step(step, path, None);
     }
     script.out
 }

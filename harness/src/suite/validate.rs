@@ -15,6 +15,7 @@ use super::checker::{
 };
 use super::checks;
 use super::error::{did_you_mean, nearest};
+use super::limits::{MAX_NAME_BYTES, MAX_NODES};
 use super::locate::{Locator, Path};
 use super::plan::{Expect, Links, NodeId, NodePlan, Plan, Probe, Program, Template, Variant};
 use super::raw::{Map, Names, RawProbe, RawProgram, RawSuite};
@@ -35,9 +36,13 @@ pub fn validate(raw: RawSuite, loc: &Locator, file: &FsPath) -> Result<Plan, Vec
     let urls = Urls::new((subnet, prefix), &nodes, &links, &variants);
     let mut uses = VariantUses::new();
     let programs = programs(&mut cx, &raw.programs, &index, &mut uses, &urls);
+    for (name, program) in &programs {
+        program_runs(&mut cx, program, &variants, &Path::root().key("programs").key(name));
+    }
     let scope = Scope { nodes: &index, plans: &nodes, programs: &programs, urls: &urls, variants: &variants };
     let steps = steps::steps(&mut cx, &scope, &mut uses, raw.steps.as_deref().unwrap_or_default());
     check_variant_keys(&mut cx, &uses, &variants, raw.variants.is_some());
+    cx.nemesis_fits(&steps, &nodes, &programs);
     let checks = raw.checks.as_deref().unwrap_or_default().iter().enumerate();
     let checks = checks.filter_map(|(i, c)| checks::check(&mut cx, c, &root.key("checks").index(i))).collect();
     let name = suite_name(&mut cx, raw.name, default_name);
@@ -65,19 +70,21 @@ pub fn validate(raw: RawSuite, loc: &Locator, file: &FsPath) -> Result<Plan, Vec
 fn suite_name(cx: &mut Checker<'_>, given: Option<String>, default: String) -> String {
     match given {
         Some(name) => {
+            let at = Path::root().key("name");
             if !valid_path_name(&name) {
-                cx.at(
-                    &Path::root().key("name"),
-                    format!("`{name}` is not a valid suite name"),
-                    Some(PATH_NAME_HELP.into()),
-                );
+                cx.at(&at, format!("`{name}` is not a valid suite name"), Some(PATH_NAME_HELP.into()));
             }
+            cx.name_length("suite", &name, &at, false);
             name
         }
         None => {
             if !valid_path_name(&default) {
                 let help = format!("the file's name gives the suite's name; add `name:` ({PATH_NAME_HELP})");
                 cx.at(&Path::root(), format!("`{default}` is not a valid suite name"), Some(help));
+            } else if default.len() > MAX_NAME_BYTES {
+                let help =
+                    format!("the file's name gives the suite's name; add a `name:` of at most {MAX_NAME_BYTES} bytes");
+                cx.at(&Path::root(), format!("the suite name `{default}` is {} bytes long", default.len()), Some(help));
             }
             default
         }
@@ -108,7 +115,10 @@ fn subnet(cx: &mut Checker<'_>, text: Option<&str>, path: &Path) -> (Ipv4Addr, u
 
 fn check_capacity(cx: &mut Checker<'_>, nodes: usize, prefix: u8) {
     let capacity = (1u64 << (32 - u32::from(prefix))).saturating_sub(2);
-    if nodes as u64 > capacity {
+    if nodes > MAX_NODES {
+        let help = Some(format!("each node is a network namespace, a process and a socket; {MAX_NODES} is the most"));
+        cx.at(&Path::root().key("nodes"), format!("{nodes} nodes are more than a suite may have"), help);
+    } else if nodes as u64 > capacity {
         let path = Path::root().key("subnet");
         cx.at(&path, format!("{nodes} nodes do not fit in a /{prefix} ({capacity} addresses)"), None);
     }
@@ -123,6 +133,7 @@ fn nodes(cx: &mut Checker<'_>, raw: &Map<String>, programs: &Map<RawProgram>) ->
     let mut index = NodeIndex { names: Vec::new(), ids: HashMap::new() };
     for (name, program) in &raw.0 {
         let at = path.key(name);
+        cx.name_length("node", name, &at, true);
         if !valid_path_name(name) {
             cx.at_key(&at, format!("`{name}` is not a valid node name"), Some(PATH_NAME_HELP.into()));
         } else if spec_word(name).is_some() {
@@ -152,6 +163,7 @@ fn programs(
     let mut out = BTreeMap::new();
     for (name, p) in &raw.0 {
         let path = Path::root().key("programs").key(name);
+        cx.argv_text(&p.command, &path.key("command"));
         let mut tx = Templates { cx: &mut *cx, nodes, uses: &mut *uses };
         let command = tx.list(&p.command, &path.key("command"));
         let env = p.env.as_ref().map(|env| tx.env(env, &path.key("env"))).unwrap_or_default();
@@ -173,6 +185,16 @@ fn programs(
         out.insert(name.clone(), program);
     }
     out
+}
+
+/// The program's command and probe command can be run: their programs
+/// render to something in every variant.
+fn program_runs(cx: &mut Checker<'_>, program: &Program, variants: &[Variant], path: &Path) {
+    let variants: Vec<&Variant> = variants.iter().collect();
+    cx.program(&program.command, &variants, &path.key("command"));
+    if let Some(Probe::Command { argv, .. }) = &program.probe {
+        cx.program(argv, &variants, &path.key("probe").key("command"));
+    }
 }
 
 /// `points:`: valid names, none twice.
@@ -198,6 +220,7 @@ impl Templates<'_, '_, '_> {
             if key.is_empty() || key.contains(['=', '\0']) {
                 self.cx.at_key(&path.key(key), format!("`{key}` is not a valid environment variable name"), None);
             }
+            self.cx.no_nul(value, &path.key(key), "an environment value");
             out.insert(key.clone(), self.one(value, &path.key(key)));
         }
         out
@@ -217,6 +240,7 @@ impl Templates<'_, '_, '_> {
                 Some(Probe::Http { url: self.one(url, &at), body, timeout })
             }
             (None, Some(argv)) if !argv.is_empty() => {
+                self.cx.argv_text(argv, &path.key("command"));
                 Some(Probe::Command { argv: self.list(argv, &path.key("command")), timeout })
             }
             (None, Some(_)) => {
@@ -239,6 +263,9 @@ impl Templates<'_, '_, '_> {
 fn links(cx: &mut Checker<'_>, raw: &[Names], nodes: &NodeIndex) -> Links {
     let mut pairs = Vec::new();
     for (i, item) in raw.iter().enumerate() {
+        if cx.full() {
+            break;
+        }
         let path = Path::root().key("links").index(i);
         let pair = match item {
             Names::One(text) => split_link(cx, text, nodes, &path),
@@ -305,9 +332,11 @@ fn variants(cx: &mut Checker<'_>, raw: Option<&Map<Option<Map<String>>>>) -> Vec
         if !valid_path_name(name) {
             cx.at_key(&path, format!("`{name}` is not a valid variant name"), Some(PATH_NAME_HELP.into()));
         }
+        cx.name_length("variant", name, &path, true);
         let mut variant = Variant { name: name.clone(), expect: Expect::Pass, values: BTreeMap::new() };
         for (key, value) in body.as_ref().map(|b| b.0.as_slice()).unwrap_or_default() {
             if key != "expect" {
+                cx.no_nul(value, &path.key(key), "a variant's value, in a command or an environment value,");
                 variant.values.insert(key.clone(), value.clone());
                 continue;
             }
