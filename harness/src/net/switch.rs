@@ -9,15 +9,46 @@
 //! unicast packet from the sender to that receiver, so a partition or a
 //! drop toward one receiver removes only that receiver's copy.
 //!
-//! One OS thread per port reads its TUN device (non-blocking reads until
-//! `EAGAIN`, then `poll`) and forwards each packet itself with a plain
-//! `write` to the destination's device, so the common path (no rule
-//! active, no capture) takes no lock and makes no allocation: parse the
-//! header, check the link, count, write. When rules are active the
-//! verdict, and the queuing of a held packet, happen under one mutex
-//! ([`faulted`]), which is also held while a release flushes a hold queue:
-//! a packet that arrives during a release waits behind the queue, so
-//! released flows stay in order.
+//! # How packets flow (thread per port)
+//!
+//! - **Threads and fds.** One OS thread per port (`quiesce-port-N`, see
+//!   `threads.rs`) reads that port's TUN fd and nothing else: non-blocking
+//!   `read` until `EAGAIN`, then `poll` on the port and a stop eventfd
+//!   shared by all threads. The thread that read a packet forwards it
+//!   itself with one `writev` to the destination's fd; several threads may
+//!   write one fd at once (each write is one packet).
+//! - **Routing** (`Shared::forward`): split the virtio-net header, read
+//!   the IP header, check the source is the port's node, find the
+//!   destination (a node, or every linked node for a broadcast), check the
+//!   link.
+//! - **Counters and churn** (`Shared::deliver`): per receiver, the
+//!   per-pair atomic counters (a super-segment counts as its segments), a
+//!   [`ConnEvent`] for a SYN or RST on an unbounded tokio channel; drops
+//!   are atomics too.
+//! - **Verdicts.** With no rule (an `AtomicBool`, relaxed) and no capture,
+//!   the packet is written at once: no lock, no allocation. Otherwise every
+//!   packet takes the one faults mutex (`faulted.rs`), whether a rule
+//!   matches it or not: the engine and its seeded RNG live there; a
+//!   super-segment is cut into wire segments (scratch buffer under the
+//!   lock) when the capture runs or a rule could match one of them, and
+//!   each wire packet gets a verdict and is written under the lock.
+//! - **Held packets** go into a queue per rule key under the same mutex;
+//!   `remove_rule`/`remove_all` flush it from the caller's thread while
+//!   holding the mutex, so a packet of the flow that arrives meanwhile
+//!   waits for the lock and is written after the queue.
+//! - **Delayed packets** (delay, jitter, reorder, rate) each become a
+//!   tokio task on the runtime that started the switch, sleeping the delay
+//!   (1 ms timer granularity) and then writing; two packets whose timers
+//!   fire in the same tick may be written in either order.
+//! - **Capture**: every write, when a capture runs, sends a copy (checksum
+//!   completed) down the capture's channel; as a capture forces the
+//!   faulted path, that happens under the mutex.
+//! - **A refused write** (`EAGAIN` included) is dropped and counted as a
+//!   write error.
+//!
+//! So per packet: no lock on the common path; with any rule active or a
+//! capture, one global mutex for every packet, and a task spawn per
+//! delayed copy.
 //!
 //! Ports made by [`super::namespace`] carry offloaded packets (see
 //! [`super::offload`]): TCP super-segments pass whole on the common path,
