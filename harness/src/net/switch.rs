@@ -470,3 +470,6 @@ fn kind_of(meta: &PacketMeta) -> PacketKind {
 
 #[cfg(test)]
 mod tests;
+
+#[cfg(test)]
+mod flow_tests;
