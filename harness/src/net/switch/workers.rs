@@ -76,7 +76,7 @@ impl Workers {
         for index in 0..count {
             let spawned = Worker::new(shared, index, count, workers.stop.as_fd()).and_then(|worker| {
                 std::thread::Builder::new()
-                    .name(format!("quiesce-switch-{index}"))
+                    .name(format!("quiesce-sw-{index}"))
                     .stack_size(256 * 1024)
                     .spawn(move || worker.run())
             });
