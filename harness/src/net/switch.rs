@@ -34,7 +34,8 @@
 //!   atomics too.
 //! - **Verdicts** (`faulted.rs`, `rules.rs`). Each worker holds a copy of
 //!   the rules' matchers and checks, per packet, one atomic generation
-//!   number that says whether it is stale. A packet no rule matches (every
+//!   number that says whether it is stale (then, once, it takes the faults
+//!   mutex to fetch the new copy). A packet no rule matches (every
 //!   packet, when there are no rules) is written at once: no lock, no
 //!   allocation. Only a packet some rule matches takes the faults mutex,
 //!   where the engine, its counters, its rate pacers and its seeded RNG
@@ -58,8 +59,9 @@
 //! - **A refused write** (`EAGAIN` included: the destination's queue is
 //!   full) is dropped and counted as a write error, as a NIC drops what
 //!   its full ring cannot take; a worker never waits on one port's
-//!   receiver. (A TUN write does not refuse in practice: the receiving
-//!   kernel drops what its backlog cannot take, counted on its `tun0`.)
+//!   receiver. (A TUN write does not refuse in practice: the packet goes
+//!   up the receiving namespace's stack within the write, which drops what
+//!   a full socket buffer cannot take, as it would from a NIC.)
 //!
 //! Per packet, then: no lock unless a rule matches it, a `writev`, and one
 //! `read` (TUN has no multi-packet read or write; io_uring could submit a

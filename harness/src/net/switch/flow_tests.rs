@@ -11,6 +11,7 @@ use std::time::{Duration, Instant};
 use quiesce_faults::{Flow, Rule};
 
 use super::Switch;
+use crate::net::capture::Capture;
 use crate::net::links::LinkMatrix;
 use crate::net::port::Port;
 use crate::net::subnet::Subnet;
@@ -47,6 +48,11 @@ fn flows() -> Vec<FlowId> {
 
 /// A switch with [`WORKERS`] workers over a full mesh, and the node ends.
 fn switch() -> (Switch, Vec<UnixDatagram>) {
+    switch_capturing(None)
+}
+
+/// As [`switch`], with a capture.
+fn switch_capturing(capture: Option<Capture>) -> (Switch, Vec<UnixDatagram>) {
     let (mut ports, mut ends) = (Vec::new(), Vec::new());
     for _ in 0..NODES {
         let (switch_end, node_end) = UnixDatagram::pair().expect("a socket pair");
@@ -57,7 +63,7 @@ fn switch() -> (Switch, Vec<UnixDatagram>) {
     }
     let links = LinkMatrix::full_mesh(NODES);
     let (switch, _events) =
-        Switch::try_start_with_workers(ports, subnet(), links, 1, None, WORKERS).expect("switch workers");
+        Switch::try_start_with_workers(ports, subnet(), links, 1, capture, WORKERS).expect("switch workers");
     assert_eq!(switch.workers(), WORKERS);
     (switch, ends)
 }
@@ -189,6 +195,37 @@ fn a_fixed_delay_keeps_its_flow_in_order() {
     for flow in &flows {
         let seqs = got.get(flow).map_or(&[][..], Vec::as_slice);
         assert_eq!(disorder(seqs), None, "{flow:?} arrived out of order");
+    }
+}
+
+#[test]
+fn the_capture_records_every_delivered_packet_each_flow_in_order() {
+    let dir = tempfile::tempdir().expect("a temporary folder");
+    let path = dir.path().join("capture.pcap");
+    let (capture, writer) = Capture::create(&path).expect("a capture");
+    let (switch, ends) = switch_capturing(Some(capture));
+    let flows = flows();
+    let got = send_and_receive(&ends, &flows, PER_FLOW);
+    // A refused write was captured too: the switch sent it.
+    let written = got.values().map(Vec::len).sum::<usize>() as u64 + switch.drops().write_errors;
+    drop(switch);
+    assert_eq!(writer.finish().expect("the capture is written"), written);
+    let file = std::fs::File::open(&path).expect("the capture file");
+    let mut reader = pcap_file::pcap::PcapReader::new(file).expect("a pcap file");
+    let mut captured: HashMap<FlowId, Vec<u32>> = HashMap::new();
+    while let Some(packet) = reader.next_packet() {
+        let p = packet.expect("a captured packet").data;
+        let node = |at: usize| subnet().index_of(Ipv4Addr::new(p[at], p[at + 1], p[at + 2], p[at + 3]), NODES);
+        let flow = FlowId {
+            from: node(12).expect("a sender"),
+            to: node(16).expect("a receiver"),
+            port: u16::from_be_bytes([p[20], p[21]]),
+        };
+        captured.entry(flow).or_default().push(u32::from_be_bytes([p[28], p[29], p[30], p[31]]));
+    }
+    for flow in &flows {
+        let seqs = captured.get(flow).map_or(&[][..], Vec::as_slice);
+        assert_eq!(disorder(seqs), None, "{flow:?} was captured out of order");
     }
 }
 
