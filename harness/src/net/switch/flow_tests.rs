@@ -22,6 +22,8 @@ const WORKERS: usize = 3;
 /// packets, which its socket pair holds even if it were not read while
 /// they come.
 const PER_FLOW: u32 = 30;
+/// How long a receiver waits for one more packet before it stops.
+const QUIET: Duration = Duration::from_secs(1);
 
 fn subnet() -> Subnet {
     Subnet::new(Ipv4Addr::new(10, 77, 0, 0), 16)
@@ -57,7 +59,7 @@ fn switch_capturing(capture: Option<Capture>) -> (Switch, Vec<UnixDatagram>) {
     for _ in 0..NODES {
         let (switch_end, node_end) = UnixDatagram::pair().expect("a socket pair");
         switch_end.set_nonblocking(true).expect("non-blocking");
-        node_end.set_read_timeout(Some(Duration::from_millis(500))).expect("a read timeout");
+        node_end.set_read_timeout(Some(QUIET)).expect("a read timeout");
         ports.push(Port::plain(switch_end.into()));
         ends.push(node_end);
     }
@@ -81,7 +83,7 @@ fn packet(flow: FlowId, seq: u32) -> Vec<u8> {
 
 /// Sends every flow's packets, each node from a thread of its own, its
 /// flows interleaved; returns each flow's numbers in the order the
-/// receivers got them, once every receiver has been quiet for 500 ms.
+/// receivers got them, once every receiver has been quiet for [`QUIET`].
 fn send_and_receive(ends: &[UnixDatagram], flows: &[FlowId], per_flow: u32) -> HashMap<FlowId, Vec<u32>> {
     std::thread::scope(|scope| {
         let receivers: Vec<_> = (0..NODES).map(|node| scope.spawn(move || receive(&ends[node], node))).collect();
