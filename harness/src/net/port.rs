@@ -3,9 +3,11 @@
 //! [`Port::open`] creates `tun0` in the calling thread's namespace with a
 //! virtio-net header on every packet and, when asked, TCP segmentation and
 //! checksum offload (see [`super::offload`]). The fd is non-blocking and
-//! belongs to no event loop: a switch thread reads it until `EAGAIN` and
-//! then `poll`s it. A port can also be made from a `tokio_tun::Tun` (no
-//! header, no offloads), which keeps older callers of the switch working.
+//! belongs to no tokio event loop: the switch worker that owns the port
+//! waits for it in its own epoll set and reads it until `EAGAIN` (or a
+//! burst's end); any worker may write it. A port can also be made from a
+//! `tokio_tun::Tun` (no header, no offloads), which keeps older callers of
+//! the switch working.
 
 use std::fs::File;
 use std::io;

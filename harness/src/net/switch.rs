@@ -9,32 +9,90 @@
 //! unicast packet from the sender to that receiver, so a partition or a
 //! drop toward one receiver removes only that receiver's copy.
 //!
-//! One OS thread per port reads its TUN device (non-blocking reads until
-//! `EAGAIN`, then `poll`) and forwards each packet itself with a plain
-//! `write` to the destination's device, so the common path (no rule
-//! active, no capture) takes no lock and makes no allocation: parse the
-//! header, check the link, count, write. When rules are active the
-//! verdict, and the queuing of a held packet, happen under one mutex
-//! ([`faulted`]), which is also held while a release flushes a hold queue:
-//! a packet that arrives during a release waits behind the queue, so
-//! released flows stay in order.
+//! # How packets flow
+//!
+//! - **Workers and fds.** A fixed set of workers (one per core, at most
+//!   eight, never more than ports; see `workers.rs`) serves every port, so
+//!   a thousand nodes cost the same threads as ten. Port `i` belongs to
+//!   worker `i % n` for the switch's life. A worker is an epoll loop over
+//!   its ports (non-blocking TUN fds, level-triggered), a timerfd and the
+//!   stop eventfd; from a ready port it reads up to 64 packets, forwarding
+//!   each as it is read, before it serves the next port. It writes each
+//!   packet with one `writev` to the destination's fd, whichever worker
+//!   owns that port: a write is a syscall on an fd, and each is one packet.
+//! - **Per-flow order.** All of a flow's packets enter through the
+//!   sender's port, so one worker reads them, in order, and judges and
+//!   writes each before it reads the next; delayed packets leave its timer
+//!   heap by due time, ties in the order they were delayed. The workers
+//!   never reorder a flow: only a rule's delay does (reorder, jitter).
+//! - **Routing** (`Shared::forward`): split the virtio-net header, read the
+//!   IP header, check the source is the port's node, find the destination
+//!   (a node, or every linked node for a broadcast), check the link.
+//! - **Counters and churn** (`Shared::deliver`): per receiver, the per-pair
+//!   atomic counters (a super-segment counts as its segments) and a
+//!   [`ConnEvent`] for a SYN or RST on an unbounded channel; drops are
+//!   atomics too.
+//! - **Verdicts** (`faulted.rs`, `rules.rs`). Each worker holds a copy of
+//!   the rules' matchers and checks, per packet, one atomic generation
+//!   number that says whether it is stale (then, once, it takes the faults
+//!   mutex to fetch the new copy). A packet no rule matches (every
+//!   packet, when there are no rules) is written at once: no lock, no
+//!   allocation. Only a packet some rule matches takes the faults mutex,
+//!   where the engine, its counters, its rate pacers and its seeded RNG
+//!   live, and gets its verdict there exactly as before: a drop's `count`
+//!   and a rate rule's queue are the rule's, not a worker's.
+//! - **Held packets** go into a queue per rule key under the faults mutex.
+//!   `remove_rule`/`remove_all` flush it from the caller's thread while
+//!   holding the mutex, and publish the new rules only then: a packet of
+//!   the flow that arrives meanwhile either still sees the rule and waits
+//!   for the mutex, or sees it gone after the flush ended. Either way it
+//!   is written after the released queue.
+//! - **Delayed packets** (delay, jitter, reorder, rate) wait in the heap of
+//!   the worker that judged them (`timers.rs`), due at the engine's clock
+//!   plus the delay, and its timerfd wakes it for the first one, to the
+//!   nanosecond. When the switch stops, packets still delayed are
+//!   discarded, as a link going down discards its queue.
+//! - **Capture**: every packet written, when a capture runs, is copied
+//!   (checksum completed) down the capture's channel, from the writing
+//!   thread, with no lock of the switch's; super-segments are cut into
+//!   their wire segments first, by the worker, in its own buffer.
+//! - **A refused write** (`EAGAIN` included: the destination's queue is
+//!   full) is dropped and counted as a write error, as a NIC drops what
+//!   its full ring cannot take; a worker never waits on one port's
+//!   receiver. (A TUN write does not refuse in practice: the packet goes
+//!   up the receiving namespace's stack within the write, which drops what
+//!   a full socket buffer cannot take, as it would from a NIC.)
+//!
+//! Per packet, then: no lock unless a rule matches it, a `writev`, and one
+//! `read` (TUN has no multi-packet read or write; io_uring could submit a
+//! burst in one syscall, and multi-queue TUN could let several workers read
+//! one busy port, but neither has been measured to pay on the 2-core
+//! machines quiesce is benchmarked on, and a second queue per port would
+//! hand a port's flows to more than one worker).
+//!
+//! Before issue 18 each port had an OS thread of its own, which read only
+//! that port and forwarded what it read; a delayed packet was a tokio task
+//! sleeping on a 1 ms timer, and while any rule was active (or a capture
+//! ran) every packet took the faults mutex.
 //!
 //! Ports made by [`super::namespace`] carry offloaded packets (see
 //! [`super::offload`]): TCP super-segments pass whole on the common path,
 //! and are counted as the segments they stand for. Fault rules always see
-//! wire packets: while rules are active, a super-segment that any rule
-//! could match is cut into its segments first and each gets its own
-//! verdict; one that no rule matches passes whole, which is exact because
-//! a rule that does not match a packet neither changes it nor draws a
-//! random number nor moves its rate clock.
+//! wire packets: a super-segment that any rule could match is cut into its
+//! segments first and each gets its own verdict; one that no rule matches
+//! passes whole, which is exact because a rule that does not match a
+//! packet neither changes it nor draws a random number nor moves its rate
+//! clock.
 
 mod faulted;
-mod threads;
+mod rules;
+mod timers;
+mod workers;
 
 use std::collections::HashMap;
 use std::io;
 use std::net::Ipv4Addr;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering::Relaxed};
+use std::sync::atomic::{AtomicU64, Ordering::Relaxed, Ordering::Release};
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use quiesce_faults::{read_ipv4, Engine, NodeIx, PacketHeaders, PacketMeta, ParseError, Rule, RuleKey};
@@ -47,6 +105,8 @@ use super::links::LinkMatrix;
 use super::offload::{complete_checksum, Segments, VnetHdr};
 use super::port::Port;
 use super::subnet::{Destination, Subnet};
+use rules::RuleSet;
+use workers::{Local, Workers};
 
 /// A TCP connection attempt or reset seen by the switch.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -99,12 +159,13 @@ struct Held {
     packet: Box<[u8]>,
 }
 
+/// What the faults mutex guards.
 struct Faults {
     engine: Engine,
     held: HashMap<RuleKey, Vec<Held>>,
     rng: SmallRng,
-    /// Where segments of a super-segment are cut into.
-    segment: Vec<u8>,
+    /// The engine's matchers, for the workers (see `rules.rs`).
+    rules: Arc<RuleSet>,
 }
 
 struct Shared {
@@ -112,7 +173,8 @@ struct Shared {
     subnet: Subnet,
     links: LinkMatrix,
     faults: Mutex<Faults>,
-    active: AtomicBool,
+    /// Bumped, under the faults mutex, each time `Faults::rules` changes.
+    generation: AtomicU64,
     counters: PairCounters,
     drops: Drops,
     connections: tokio::sync::mpsc::UnboundedSender<ConnEvent>,
@@ -122,27 +184,39 @@ struct Shared {
     /// When a rule last dropped or rejected a packet: nanoseconds since
     /// `epoch`, plus one (0 = never).
     last_fault_drop: AtomicU64,
-    /// Where delayed packets wait.
-    runtime: tokio::runtime::Handle,
 }
 
-/// Handle to a running switch. Dropping it stops and joins the port threads.
+/// Handle to a running switch. Dropping it stops and joins the workers.
 pub struct Switch {
     shared: Arc<Shared>,
-    readers: threads::Readers,
+    workers: Workers,
 }
 
 impl Switch {
-    /// Starts forwarding between `ports` (index = node), one thread per
-    /// port; delayed packets wait on the current tokio runtime. `seed`
+    /// Starts forwarding between `ports` (index = node), with one worker
+    /// per core (at most eight, and no more than there are ports). `seed`
     /// seeds the random choices of fault rules. Fails if the OS refuses a
-    /// thread or an eventfd.
+    /// thread, an epoll set, a timerfd or an eventfd. Needs no tokio
+    /// runtime.
     pub fn try_start<P: Into<Port>>(
         ports: Vec<P>,
         subnet: Subnet,
         links: LinkMatrix,
         seed: u64,
         capture: Option<super::capture::Capture>,
+    ) -> io::Result<(Switch, tokio::sync::mpsc::UnboundedReceiver<ConnEvent>)> {
+        let workers = workers::default_count(ports.len());
+        Switch::try_start_with_workers(ports, subnet, links, seed, capture, workers)
+    }
+
+    /// As [`Switch::try_start`], with `workers` workers (at least one).
+    pub fn try_start_with_workers<P: Into<Port>>(
+        ports: Vec<P>,
+        subnet: Subnet,
+        links: LinkMatrix,
+        seed: u64,
+        capture: Option<super::capture::Capture>,
+        workers: usize,
     ) -> io::Result<(Switch, tokio::sync::mpsc::UnboundedReceiver<ConnEvent>)> {
         let nodes = ports.len();
         let (connections, conn_rx) = tokio::sync::mpsc::unbounded_channel();
@@ -154,26 +228,25 @@ impl Switch {
                 engine: Engine::new(),
                 held: HashMap::new(),
                 rng: SmallRng::seed_from_u64(seed),
-                segment: Vec::new(),
+                rules: Arc::default(),
             }),
-            active: AtomicBool::new(false),
+            generation: AtomicU64::new(0),
             counters: PairCounters::new(nodes),
             drops: Drops::default(),
             connections,
             capture,
             epoch: std::time::Instant::now(),
             last_fault_drop: AtomicU64::new(0),
-            runtime: tokio::runtime::Handle::current(),
         });
-        let readers = threads::Readers::spawn(&shared)?;
-        Ok((Switch { shared, readers }, conn_rx))
+        let workers = Workers::spawn(&shared, workers)?;
+        Ok((Switch { shared, workers }, conn_rx))
     }
 
     /// Adds a fault rule after the existing ones.
     pub fn add_rule(&self, rule: Rule) -> Result<(), String> {
         let mut f = self.shared.lock();
         f.engine.add(rule).map_err(|e| e.to_string())?;
-        self.shared.active.store(true, Relaxed);
+        self.shared.publish(&mut f);
         Ok(())
     }
 
@@ -184,7 +257,7 @@ impl Switch {
         let Some(key) = f.engine.key(id) else { return false };
         f.engine.remove(id);
         self.shared.flush(&mut f, key);
-        self.shared.active.store(!f.engine.is_empty(), Relaxed);
+        self.shared.publish(&mut f);
         true
     }
 
@@ -196,7 +269,7 @@ impl Switch {
         for key in keys {
             self.shared.flush(&mut f, key);
         }
-        self.shared.active.store(false, Relaxed);
+        self.shared.publish(&mut f);
         ids
     }
 
@@ -228,6 +301,11 @@ impl Switch {
             write_errors: d.write_errors.load(Relaxed),
         }
     }
+
+    /// How many worker threads serve the ports.
+    pub fn workers(&self) -> usize {
+        self.workers.count()
+    }
 }
 
 impl Switch {
@@ -243,7 +321,7 @@ impl Switch {
 
 impl Drop for Switch {
     fn drop(&mut self) {
-        self.readers.stop();
+        self.workers.stop();
     }
 }
 
@@ -253,6 +331,13 @@ impl Shared {
         self.faults.lock().unwrap_or_else(|p| p.into_inner())
     }
 
+    /// Hands the engine's current rules to the workers. Call it with the
+    /// faults mutex held, after any held packets were flushed.
+    fn publish(&self, f: &mut Faults) {
+        f.rules = Arc::new(RuleSet::of(&f.engine));
+        self.generation.fetch_add(1, Release);
+    }
+
     fn node_of(&self, addr: Ipv4Addr) -> Option<NodeIx> {
         self.subnet.index_of(addr, self.ports.len()).map(|i| i as NodeIx)
     }
@@ -260,7 +345,7 @@ impl Shared {
     /// Forwards one frame read from `from`'s port: to the node it is
     /// addressed to, or a copy to every node linked to `from` for a
     /// broadcast or multicast packet.
-    fn forward(self: &Arc<Self>, from: usize, frame: &[u8]) {
+    fn forward(&self, local: &mut Local, from: usize, frame: &[u8]) {
         let Some((hdr, packet)) = self.ports[from].split(frame) else {
             self.drops.malformed.fetch_add(1, Relaxed);
             return;
@@ -276,12 +361,12 @@ impl Shared {
         }
         match self.subnet.destination(headers.dst, self.ports.len()) {
             Some(Destination::Node(to)) if self.links.linked(from, to) => {
-                self.deliver(from, to, &headers, hdr, packet);
+                self.deliver(local, from, to, &headers, hdr, packet);
             }
             Some(Destination::Node(_)) => drop_one(&self.drops.unlinked),
             Some(Destination::Linked) => {
                 for to in self.links.neighbours(from) {
-                    self.deliver(from, to, &headers, hdr, packet);
+                    self.deliver(local, from, to, &headers, hdr, packet);
                 }
             }
             None => drop_one(&self.drops.unknown),
@@ -290,7 +375,7 @@ impl Shared {
 
     /// Counts and delivers one packet, or one copy of a broadcast, from
     /// `from` to `to`, as the rules judge it.
-    fn deliver(self: &Arc<Self>, from: usize, to: usize, headers: &PacketHeaders, hdr: VnetHdr, packet: &[u8]) {
+    fn deliver(&self, local: &mut Local, from: usize, to: usize, headers: &PacketHeaders, hdr: VnetHdr, packet: &[u8]) {
         let meta = headers.meta(from as NodeIx, to as NodeIx);
         let segments = hdr.tcp4_segment_size().and_then(|mss| Segments::new(packet, mss));
         let kind = kind_of(&meta);
@@ -300,10 +385,7 @@ impl Shared {
             // The receiver goes only when the run is over.
             let _ = self.connections.send(event);
         }
-        if !self.active.load(Relaxed) && self.capture.is_none() {
-            return self.write(to, &hdr, packet);
-        }
-        self.forward_faulted(from, to, &meta, hdr, packet, segments);
+        self.judge(local, from, to, &meta, hdr, packet, segments);
     }
 
     /// Counts a packet, or the segments a super-segment stands for (only
@@ -328,6 +410,7 @@ impl Shared {
         counter.fetch_add(1, Relaxed);
     }
 
+    /// Writes the packets `key` held, in the order they came.
     fn flush(&self, f: &mut Faults, key: RuleKey) {
         for held in f.held.remove(&key).unwrap_or_default() {
             self.write(held.to, &held.hdr, &held.packet);
@@ -389,3 +472,6 @@ fn kind_of(meta: &PacketMeta) -> PacketKind {
 
 #[cfg(test)]
 mod tests;
+
+#[cfg(test)]
+mod flow_tests;

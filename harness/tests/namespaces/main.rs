@@ -21,3 +21,4 @@ mod sigkill;
 mod sockets;
 mod steps;
 mod weave;
+mod workers;

@@ -94,7 +94,16 @@ pub(super) async fn run(settings: &Settings, progress: &mut dyn FnMut(&str)) -> 
         samples.add(format!("up-{n}/q"), run.up.as_secs_f64());
         samples.add(format!("down-{n}/q"), run.teardown.as_secs_f64());
         samples.add(format!("rss-{n}/q"), run.rss as f64 / 1e6);
-        progress(&format!("scale {n}: up {:?}, teardown {:?}, rss {} MB", run.up, run.teardown, run.rss / 1_000_000));
+        samples.add(format!("threads-{n}/q"), run.threads as f64);
+        samples.add(format!("cpu-{n}/q"), run.switch_cpu * 100.0);
+        progress(&format!(
+            "scale {n}: up {:?}, teardown {:?}, rss {} MB, {} threads, switch cpu {:.1}%",
+            run.up,
+            run.teardown,
+            run.rss / 1_000_000,
+            run.threads,
+            run.switch_cpu * 100.0
+        ));
     }
     Ok(table(&samples, settings))
 }
@@ -181,9 +190,13 @@ fn table(s: &Samples, settings: &Settings) -> Table {
             200 => (Target::AtMost(10.0), Target::AtMost(3.0), Target::AtMost(200.0)),
             _ => (Target::None, Target::None, Target::None),
         };
+        let cpu = if n >= 1000 { Target::AtMost(5.0) } else { Target::None };
         rows.push(row(&format!("{n} nodes: build until every probe answers (s)"), &format!("up-{n}"), None, up));
         rows.push(row(&format!("{n} nodes: teardown (s)"), &format!("down-{n}"), None, down));
         rows.push(row(&format!("{n} nodes: harness RSS (MB)"), &format!("rss-{n}"), None, rss));
+        rows.push(row(&format!("{n} nodes: harness threads"), &format!("threads-{n}"), None, Target::None));
+        let what = format!("{n} nodes: switch CPU, ring pinging once a second (% of a core)");
+        rows.push(row(&what, &format!("cpu-{n}"), None, cpu));
     }
     Table { rows }
 }

@@ -21,6 +21,11 @@ pub struct ScaleRun {
     pub teardown: Duration,
     /// The harness's resident memory with every node up, in bytes.
     pub rss: u64,
+    /// The harness's threads with every node up (`/proc/self/task`).
+    pub threads: usize,
+    /// CPU time of the switch's workers while the ring pings (every node
+    /// once a second), as a share of one core: near idle.
+    pub switch_cpu: f64,
 }
 
 /// Starts `nodes` ping peers with their logs in `folder`, and stops them.
@@ -47,10 +52,15 @@ pub async fn run(nodes: usize, folder: &Path) -> Result<ScaleRun, BenchError> {
         tokio::time::sleep(Duration::from_millis(50)).await;
     };
     let rss = resident_bytes();
+    let threads = std::fs::read_dir("/proc/self/task").map_or(0, Iterator::count);
+    let (cpu_before, window) = (switch_ticks(), Instant::now());
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let ticks = switch_ticks().saturating_sub(cpu_before) as f64;
+    let switch_cpu = ticks / clock_ticks_per_second() / window.elapsed().as_secs_f64();
     let stopping = Instant::now();
     cluster.supervisor.stop_all().await;
     drop(cluster);
-    Ok(ScaleRun { up, teardown: stopping.elapsed(), rss })
+    Ok(ScaleRun { up, teardown: stopping.elapsed(), rss, threads, switch_cpu })
 }
 
 fn suite_yaml(nodes: usize) -> String {
@@ -83,6 +93,38 @@ pub fn resident_bytes() -> u64 {
         .map_or(0, |kb| kb * 1024)
 }
 
+/// User and system CPU time of the switch's workers (threads named
+/// `quiesce-sw-N`) so far, in clock ticks.
+fn switch_ticks() -> u64 {
+    let Ok(tasks) = std::fs::read_dir("/proc/self/task") else { return 0 };
+    tasks
+        .filter_map(|task| {
+            let path = task.ok()?.path();
+            let comm = std::fs::read_to_string(path.join("comm")).ok()?;
+            comm.starts_with("quiesce-sw-").then(|| std::fs::read_to_string(path.join("stat")).ok())?
+        })
+        .map(|stat| cpu_ticks(&stat))
+        .sum()
+}
+
+/// `utime + stime` from a `/proc/.../stat` line (fields 14 and 15; the
+/// name in parentheses may hold spaces).
+fn cpu_ticks(stat: &str) -> u64 {
+    let after_name = stat.rsplit_once(')').map_or("", |(_, rest)| rest);
+    let fields: Vec<&str> = after_name.split_whitespace().collect();
+    // After the name, field 3 (state) is index 0: utime is 14, stime 15.
+    let field = |n: usize| fields.get(n - 3).and_then(|f| f.parse::<u64>().ok()).unwrap_or(0);
+    field(14) + field(15)
+}
+
+fn clock_ticks_per_second() -> f64 {
+    // SAFETY: sysconf reads a constant.
+    match unsafe { libc::sysconf(libc::_SC_CLK_TCK) } {
+        n if n > 0 => n as f64,
+        _ => 100.0,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -92,5 +134,12 @@ mod tests {
         let plan = quiesce::suite::load_str(&suite_yaml(5), Path::new("scale.yaml")).unwrap();
         assert_eq!(plan.nodes.len(), 5);
         assert!(resident_bytes() > 0);
+    }
+
+    #[test]
+    fn cpu_ticks_are_utime_plus_stime() {
+        let stat = "42 (quiesce-sw 0) S 1 2 3 4 5 6 7 8 9 10 250 31 0 0 20 0 1 0";
+        assert_eq!(cpu_ticks(stat), 281);
+        assert_eq!(cpu_ticks("garbage"), 0);
     }
 }

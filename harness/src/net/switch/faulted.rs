@@ -1,23 +1,28 @@
-//! The switch's path while rules are active (or a capture runs): every
-//! wire packet gets a verdict under the faults lock, and the switch carries
-//! it out.
+//! The switch's verdicts: a packet no rule matches is written at once,
+//! with no lock; one that a rule matches gets its verdict from the engine
+//! under the faults mutex, and the switch carries it out.
 
 use std::sync::atomic::Ordering::Relaxed;
-use std::sync::Arc;
 use std::time::Duration;
 
-use quiesce_faults::{read_ipv4, tcp_reset_for, PacketMeta, TcpFlags, Verdict};
+use quiesce_faults::{read_ipv4, tcp_reset_for, PacketMeta, Verdict};
 
+use super::timers::{Delayed, Timers};
+use super::workers::Local;
 use super::{Faults, Held, Shared};
 use crate::net::offload::{Segments, VnetHdr};
 
-const CWR: u8 = 0x80;
+/// The longest a packet is kept for delivery: a rule's delay beyond it (a
+/// century) is cut to it, so due times stay representable.
+const MAX_DELAY: Duration = Duration::from_secs(100 * 365 * 24 * 3600);
 
 impl Shared {
-    /// Decides and acts on a packet (or each segment of a super-segment)
-    /// from `from` to `to`.
-    pub(super) fn forward_faulted(
-        self: &Arc<Self>,
+    /// Judges a packet, or each segment of a super-segment, from `from` to
+    /// `to`, and carries out the verdicts.
+    #[allow(clippy::too_many_arguments)]
+    pub(super) fn judge(
+        &self,
+        local: &mut Local,
         from: usize,
         to: usize,
         meta: &PacketMeta,
@@ -25,31 +30,56 @@ impl Shared {
         packet: &[u8],
         segments: Option<Segments<'_>>,
     ) {
-        let mut guard = self.lock();
-        let f = &mut *guard;
-        match segments {
-            Some(s) if s.count() > 1 && (self.capture.is_some() || any_rule_matches(f, meta)) => {
-                let mut segment = std::mem::take(&mut f.segment);
-                for i in 0..s.count() {
-                    s.write(i, &mut segment);
-                    match read_ipv4(&segment) {
-                        Ok(headers) => {
-                            let meta = headers.meta(meta.from, meta.to);
-                            self.apply(f, from, to, &meta, &VnetHdr::NONE, &segment);
-                        }
-                        Err(e) => self.count_parse_error(e),
-                    }
-                }
-                f.segment = segment;
+        let segments = segments.filter(|s| s.count() > 1);
+        let matched = {
+            let rules = local.rules.current(self);
+            match segments {
+                Some(_) => rules.matches_a_segment(meta),
+                None => rules.matches(meta),
             }
-            _ => self.apply(f, from, to, meta, &hdr, packet),
+        };
+        match segments {
+            Some(s) if matched || self.capture.is_some() => self.judge_segments(local, from, to, meta, s, matched),
+            None if matched => self.apply(&mut self.lock(), &mut local.timers, from, to, meta, &hdr, packet),
+            _ => self.write(to, &hdr, packet),
         }
     }
 
-    /// Carries out the verdict of the rules on one wire packet.
+    /// Cuts a super-segment into its wire segments and judges each: under
+    /// the faults mutex, taken once, if a rule may match one (`matched`),
+    /// else by writing it (the capture needs wire packets).
+    fn judge_segments(
+        &self,
+        local: &mut Local,
+        from: usize,
+        to: usize,
+        meta: &PacketMeta,
+        s: Segments<'_>,
+        matched: bool,
+    ) {
+        let mut faults = matched.then(|| self.lock());
+        let mut segment = std::mem::take(&mut local.segment);
+        for i in 0..s.count() {
+            s.write(i, &mut segment);
+            match (faults.as_deref_mut(), read_ipv4(&segment)) {
+                (Some(f), Ok(headers)) => {
+                    let meta = headers.meta(meta.from, meta.to);
+                    self.apply(f, &mut local.timers, from, to, &meta, &VnetHdr::NONE, &segment);
+                }
+                (None, Ok(_)) => self.write(to, &VnetHdr::NONE, &segment),
+                (_, Err(e)) => self.count_parse_error(e),
+            }
+        }
+        local.segment = segment;
+    }
+
+    /// Carries out the verdict of the rules on one wire packet; delayed
+    /// copies go to the judging worker's `timers`.
+    #[allow(clippy::too_many_arguments)]
     fn apply(
-        self: &Arc<Self>,
+        &self,
         f: &mut Faults,
+        timers: &mut Timers,
         from: usize,
         to: usize,
         meta: &PacketMeta,
@@ -64,8 +94,9 @@ impl Shared {
                 }
             }
             Verdict::Deliver { delay, copies } => {
+                let due = self.epoch + now + delay.min(MAX_DELAY);
                 for _ in 0..copies {
-                    self.delay(to, hdr, packet, delay);
+                    timers.push(Delayed { due, to, hdr: *hdr, packet: packet.into() });
                 }
             }
             Verdict::Drop { .. } => self.count_fault_drop(),
@@ -87,28 +118,4 @@ impl Shared {
         let since_epoch = self.epoch.elapsed().as_nanos() as u64;
         self.last_fault_drop.store(since_epoch + 1, Relaxed);
     }
-
-    fn delay(self: &Arc<Self>, to: usize, hdr: &VnetHdr, packet: &[u8], by: Duration) {
-        let shared = self.clone();
-        let hdr = *hdr;
-        let packet: Box<[u8]> = packet.into();
-        self.runtime.spawn(async move {
-            tokio::time::sleep(by).await;
-            shared.write(to, &hdr, &packet);
-        });
-    }
-}
-
-/// Whether any rule matches any segment of a super-segment whose header
-/// reads `meta`. Segments differ from it only in TCP flags: the first keeps
-/// CWR and loses FIN and PSH, the middle ones lose all three, the last
-/// loses CWR. A rule that matches none of them would pass every segment
-/// untouched, so the super-segment may pass whole.
-fn any_rule_matches(f: &Faults, meta: &PacketMeta) -> bool {
-    let bits = meta.tcp_flags.bits();
-    let fin_psh = TcpFlags::FIN.bits() | TcpFlags::PSH.bits();
-    let variants = [bits & !fin_psh, bits & !(fin_psh | CWR), bits & !CWR];
-    f.engine.rules().any(|(_, rule)| {
-        variants.iter().any(|&v| rule.matcher.matches(&PacketMeta { tcp_flags: TcpFlags::from_bits(v), ..*meta }))
-    })
 }
