@@ -86,6 +86,20 @@ fn threads_named(prefix: &str) -> usize {
         .count()
 }
 
+/// As [`threads_named`], once `expected` have their names or a second has
+/// passed: a thread names itself when it begins to run, a moment after it
+/// was spawned.
+fn threads_named_soon(prefix: &str, expected: usize) -> usize {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(1);
+    loop {
+        let n = threads_named(prefix);
+        if n == expected || std::time::Instant::now() > deadline {
+            return n;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+}
+
 async fn built(dir: &Path, nodes: usize) -> Cluster {
     std::fs::create_dir_all(dir).expect("a folder");
     let plan = plan(dir, &format!("scale-{nodes}"), &ping_suite(nodes, "  - sleep: 1s\n"));
@@ -97,10 +111,12 @@ async fn the_switch_threads_do_not_grow_with_the_nodes() {
     require_root();
     let dir = tempfile::tempdir().unwrap();
     let small = built(&dir.path().join("small"), 3).await;
-    let (small_workers, small_threads) = (small.switch.workers(), threads_named("quiesce-sw-"));
+    let (small_workers, small_threads) =
+        (small.switch.workers(), threads_named_soon("quiesce-sw-", small.switch.workers()));
     drop(small);
     let large = built(&dir.path().join("large"), 26).await;
-    let (large_workers, large_threads) = (large.switch.workers(), threads_named("quiesce-sw-"));
+    let (large_workers, large_threads) =
+        (large.switch.workers(), threads_named_soon("quiesce-sw-", large.switch.workers()));
     drop(large);
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
     assert_eq!(small_threads, small_workers);
