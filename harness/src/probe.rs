@@ -64,7 +64,8 @@ impl Probe {
     }
 }
 
-fn parse_json(body: &[u8]) -> Result<Value, String> {
+/// Reads a probe's answer as JSON; the error quotes its start.
+pub fn parse_json(body: &[u8]) -> Result<Value, String> {
     serde_json::from_slice(body).map_err(|e| format!("answer is not JSON ({e}): {}", snippet(body)))
 }
 
