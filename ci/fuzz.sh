@@ -45,9 +45,10 @@ for target in $targets; do
         -print_final_stats=1 >"$log" 2>&1
     status=$?
     runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -n 1)
-    line="$target: ${runs:-?} executions in ${seconds}s"
+    rate=$(sed -n 's/^stat::average_exec_per_sec: *//p' "$log" | tail -n 1)
+    line="$target: ${runs:-?} executions (${rate:-?}/s)"
     if [ "$status" -ne 0 ]; then
-        line="$line, FAILED (exit $status; see $log)"
+        line="$line, stopped at a finding: FAILED (exit $status; see $log)"
         failed+=("$target")
         grep -E '^(==[0-9]+==|SUMMARY|thread .* panicked|artifact_prefix|Test unit written)' "$log" | head -n 20
     fi
