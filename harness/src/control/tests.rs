@@ -214,7 +214,10 @@ async fn a_line_longer_than_the_limit_is_reported_in_part_and_skipped() {
     assert!(e.reason.contains("longer than the limit of 100 bytes"), "{e}");
     assert_eq!(e.line, "x".repeat(101), "what was read, and no more");
     assert!(matches!(&received[1], Incoming::Hit(h) if h.seq == 1), "the next line reads: {:?}", received[1]);
-    assert!(matches!(&received[2], Incoming::Malformed(e) if e.line == "z".repeat(100)), "a last line within the limit");
+    assert!(
+        matches!(&received[2], Incoming::Malformed(e) if e.line == "z".repeat(100)),
+        "a last line within the limit"
+    );
 }
 
 #[tokio::test]
