@@ -59,3 +59,10 @@ lint:
 
 clean:
 	$(CARGO) clean
+
+## fuzz: each fuzz target for FUZZ_SECONDS in turn (nightly and cargo-fuzz;
+## docs/fuzzing.md)
+FUZZ_SECONDS ?= 60
+.PHONY: fuzz
+fuzz:
+	FUZZ_SECONDS=$(FUZZ_SECONDS) ci/fuzz.sh

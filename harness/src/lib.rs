@@ -18,6 +18,8 @@ pub mod control;
 pub mod events;
 pub mod exit;
 pub mod explore;
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod http;
 pub mod interrupt;
 pub mod invariant;

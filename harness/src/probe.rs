@@ -64,8 +64,36 @@ impl Probe {
     }
 }
 
-fn parse_json(body: &[u8]) -> Result<Value, String> {
-    serde_json::from_slice(body).map_err(|e| format!("answer is not JSON ({e}): {}", snippet(body)))
+/// How deep a probe's answer, or a view of it, may nest. The run records
+/// both in `events.jsonl` (a view as it changes, a whole answer in the
+/// sample of a broken invariant), a level or two inside the event, and
+/// what it records must read back: serde_json stops reading at 128 levels.
+pub const MAX_DEPTH: usize = 100;
+
+/// Reads a probe's answer as JSON; the error quotes its start. An answer
+/// nested deeper than [`MAX_DEPTH`] is refused.
+pub fn parse_json(body: &[u8]) -> Result<Value, String> {
+    let value = serde_json::from_slice(body).map_err(|e| format!("answer is not JSON ({e}): {}", snippet(body)))?;
+    check_depth(&value).map_err(|e| format!("answer {e}: {}", snippet(body)))?;
+    Ok(value)
+}
+
+/// Whether `value` nests at most [`MAX_DEPTH`] arrays and objects; if not,
+/// says so. Walks without recursion, whatever the depth.
+pub fn check_depth(value: &Value) -> Result<(), String> {
+    // Each value with the number of arrays and objects around it.
+    let mut open = vec![(value, 0)];
+    while let Some((value, around)) = open.pop() {
+        if matches!(value, Value::Array(_) | Value::Object(_)) && around >= MAX_DEPTH {
+            return Err(format!("nests arrays and objects deeper than {MAX_DEPTH} levels"));
+        }
+        match value {
+            Value::Array(items) => open.extend(items.iter().map(|v| (v, around + 1))),
+            Value::Object(entries) => open.extend(entries.values().map(|v| (v, around + 1))),
+            _ => {}
+        }
+    }
+    Ok(())
 }
 
 async fn run_command(ns: &OwnedFd, launcher: &Launcher, argv: &[String], timeout: Duration) -> Result<Value, String> {
@@ -99,5 +127,19 @@ mod tests {
     fn json_errors_quote_the_answer() {
         assert_eq!(parse_json(b"{\"a\":1}").unwrap(), serde_json::json!({"a": 1}));
         assert!(parse_json(b"not json").unwrap_err().contains("not json"));
+    }
+
+    /// Found by the `view_probe` fuzz target
+    /// (harness/fuzz/regressions/view_probe/): an answer 127 levels deep
+    /// was taken, and the event recording it did not read back.
+    #[test]
+    fn answers_nested_deeper_than_the_limit_are_refused() {
+        let nested = |n: usize| format!("{}{}", "[".repeat(n), "]".repeat(n));
+        assert!(parse_json(nested(MAX_DEPTH).as_bytes()).is_ok());
+        let err = parse_json(nested(MAX_DEPTH + 1).as_bytes()).unwrap_err();
+        assert!(err.starts_with("answer nests arrays and objects deeper than 100 levels: [[["), "{err}");
+        let objects = format!("{}1{}", r#"{"a":"#.repeat(MAX_DEPTH + 1), "}".repeat(MAX_DEPTH + 1));
+        assert!(parse_json(objects.as_bytes()).is_err());
+        assert!(parse_json(br#"[1, {"a": [2, "x"]}, []]"#).is_ok());
     }
 }

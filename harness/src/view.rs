@@ -54,7 +54,12 @@ impl View {
         let inputs = RcIter::new(core::iter::empty());
         let mut out = self.filter.run((Ctx::new([], &inputs), Val::from(input.clone())));
         match out.next() {
-            Some(Ok(v)) => Ok(serde_json::Value::from(v)),
+            Some(Ok(v)) => {
+                let value = serde_json::Value::from(v);
+                crate::probe::check_depth(&value)
+                    .map_err(|e| format!("view `{}` gave a value that {e}", self.source))?;
+                Ok(value)
+            }
             Some(Err(e)) => Err(format!("view `{}` failed: {e}", self.source)),
             None => Err(format!("view `{}` produced no value", self.source)),
         }
@@ -79,6 +84,14 @@ mod tests {
     fn rejects_bad_syntax_and_unknown_functions() {
         assert!(View::compile(".[").unwrap_err().contains("invalid jq"));
         assert!(View::compile("nosuchfn").unwrap_err().contains("nosuchfn"));
+    }
+
+    #[test]
+    fn a_value_nested_deeper_than_the_limit_is_an_error() {
+        let v = View::compile("reduce range(200) as $i (.; [.])").unwrap();
+        let err = v.apply(&json!(1)).unwrap_err();
+        assert!(err.contains("deeper than 100 levels"), "{err}");
+        assert!(View::compile("[[.]]").unwrap().apply(&json!([1])).is_ok());
     }
 
     #[test]

@@ -40,6 +40,7 @@ use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
 use connection::Connection;
+pub use connection::{decode_line, decode_lines, MAX_LINE};
 
 /// How long a send to a peer may take before it counts as failed.
 const SEND_TIMEOUT: Duration = Duration::from_secs(5);

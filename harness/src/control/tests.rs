@@ -202,6 +202,25 @@ async fn malformed_lines_are_reported_with_the_payload_and_the_connection_goes_o
 }
 
 #[tokio::test]
+async fn a_line_longer_than_the_limit_is_reported_in_part_and_skipped() {
+    let hit = FromPeer::Hit(Hit { point: "p".into(), labels: Labels::new(), action: Action::Pause, seq: 1 });
+    let mut stream = format!("{}{}\n", "x".repeat(150), "y".repeat(10_000)).into_bytes();
+    stream.extend_from_slice(hit.to_line().as_bytes());
+    stream.extend_from_slice(&[b'z'; 100]);
+    let mut received = Vec::new();
+    decode_lines(&stream[..], 100, |what| received.push(what)).await.expect("reading memory");
+    assert_eq!(received.len(), 3, "{received:?}");
+    let Incoming::Malformed(e) = &received[0] else { panic!("{:?}", received[0]) };
+    assert!(e.reason.contains("longer than the limit of 100 bytes"), "{e}");
+    assert_eq!(e.line, "x".repeat(101), "what was read, and no more");
+    assert!(matches!(&received[1], Incoming::Hit(h) if h.seq == 1), "the next line reads: {:?}", received[1]);
+    assert!(
+        matches!(&received[2], Incoming::Malformed(e) if e.line == "z".repeat(100)),
+        "a last line within the limit"
+    );
+}
+
+#[tokio::test]
 async fn binding_replaces_a_stale_socket_and_dropping_removes_it() {
     let dir = tempfile::tempdir().expect("tempdir");
     let stale = std::os::unix::net::UnixListener::bind(dir.path().join("a.sock")).expect("stale");

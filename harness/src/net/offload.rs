@@ -115,9 +115,13 @@ impl<'a> Segments<'a> {
     pub fn new(packet: &'a [u8], mss: usize) -> Option<Segments<'a>> {
         let ip_len = usize::from(*packet.first()? & 0x0f) * 4;
         let total = usize::from(u16::from_be_bytes([*packet.get(2)?, *packet.get(3)?]));
+        // The total length may say less than the fixed header holds.
+        if ip_len < 20 || total < ip_len || mss == 0 {
+            return None;
+        }
         let packet = packet.get(..total)?;
         let fragment = u16::from_be_bytes([packet[6], packet[7]]) & 0x3fff;
-        if ip_len < 20 || packet[9] != 6 || fragment != 0 || mss == 0 {
+        if packet[9] != 6 || fragment != 0 {
             return None;
         }
         let tcp_len = usize::from(*packet.get(ip_len + 12)? >> 4) * 4;

@@ -103,18 +103,26 @@ impl Runner<'_, '_> {
     pub(crate) fn drain_control(&mut self) {
         for n in 0..self.cluster.names().len() {
             for received in self.cluster.control(n).drain() {
-                let node = self.cluster.names()[n].clone();
-                match received.what {
-                    Incoming::Hit(hit) => self.log.record(RunEvent::BreakpointHit {
-                        node,
-                        point: hit.point,
-                        labels: serde_json::to_value(&hit.labels).unwrap_or_default(),
-                        action: format!("{:?}", hit.action).to_lowercase(),
-                    }),
-                    Incoming::Malformed(e) => self.log.record(RunEvent::ProtocolBroken { node, error: e.to_string() }),
-                    _ => {}
+                if let Some(event) = control_event(&self.cluster.names()[n], received.what) {
+                    self.log.record(event);
                 }
             }
         }
+    }
+}
+
+/// The event a control socket's message is recorded as: hits and malformed
+/// lines; the rest is not recorded.
+pub(crate) fn control_event(node: &str, what: Incoming) -> Option<RunEvent> {
+    let node = node.to_string();
+    match what {
+        Incoming::Hit(hit) => Some(RunEvent::BreakpointHit {
+            node,
+            point: hit.point,
+            labels: serde_json::to_value(&hit.labels).unwrap_or_default(),
+            action: format!("{:?}", hit.action).to_lowercase(),
+        }),
+        Incoming::Malformed(e) => Some(RunEvent::ProtocolBroken { node, error: e.to_string() }),
+        _ => None,
     }
 }

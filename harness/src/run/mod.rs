@@ -19,6 +19,7 @@ use std::path::{Path, PathBuf};
 use std::rc::Rc;
 use std::time::Instant;
 
+pub(crate) use breakpoints::control_event;
 use netfaults::ActiveFaults;
 use record::Recorder;
 use steps::StepError;

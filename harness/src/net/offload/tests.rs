@@ -67,6 +67,17 @@ fn non_tcp_and_short_packets_are_not_segments() {
     assert!(Segments::new(&super_segment(100), 0).is_none());
 }
 
+/// Found by the `packet` fuzz target (harness/fuzz/regressions/packet/):
+/// a total length under the header's length indexed past the packet.
+#[test]
+fn a_total_length_shorter_than_the_header_is_not_a_segment() {
+    let mut packet = super_segment(100);
+    for total in [0u16, 6, 19] {
+        packet[2..4].copy_from_slice(&total.to_be_bytes());
+        assert!(Segments::new(&packet, 1000).is_none(), "total length {total}");
+    }
+}
+
 #[test]
 fn a_partial_checksum_is_completed() {
     let mut packet = Vec::new();
