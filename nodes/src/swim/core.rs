@@ -165,6 +165,13 @@ impl Swim {
         swim
     }
 
+    /// The same node with its random choices (probe order, gossip targets,
+    /// indirect helpers) drawn from `seed`, so a simulation replays exactly.
+    pub fn seeded(mut self, seed: u64) -> Self {
+        self.rng = SmallRng::seed_from_u64(seed);
+        self
+    }
+
     /// The node's name.
     pub fn name(&self) -> &str {
         &self.me

@@ -31,8 +31,16 @@ struct Sim {
 
 impl Sim {
     fn new(n: usize, rules: Rules) -> Sim {
+        Sim::with_seed(n, rules, 0)
+    }
+
+    /// `n` nodes whose random choices come from `seed`: the same seed, the
+    /// same run.
+    fn with_seed(n: usize, rules: Rules, seed: u64) -> Sim {
         let now = Instant::now();
-        let mut nodes: Vec<Swim> = (0..n).map(|i| Swim::new(config(rules), &format!("n{i}"), addr(i), now)).collect();
+        let mut nodes: Vec<Swim> = (0..n)
+            .map(|i| Swim::new(config(rules), &format!("n{i}"), addr(i), now).seeded(seed * 1000 + i as u64))
+            .collect();
         for i in 1..n {
             let (theirs, mine) = (nodes[0].push_pull(), nodes[i].push_pull());
             nodes[i].merge(&theirs, now);
@@ -90,6 +98,12 @@ fn a_stopped_node_is_suspected_then_dead_everywhere() {
     for rules in [Rules::KeepOnDead, Rules::ForgetOnDead] {
         let mut sim = Sim::new(5, rules);
         sim.run(Duration::from_secs(2));
+        // The simulation has no periodic push-pull, so gossip alone spreads
+        // n4; with some seeds (20 of 800 tried) a node has not heard of n4
+        // by now. The seed is fixed; this says what the test stands on.
+        for i in 0..4 {
+            assert_eq!(sim.state_of(i, "n4"), Some(State::Alive), "n{i} knows n4 before it stops");
+        }
         sim.stopped[4] = true;
         sim.run(Duration::from_secs(8));
         for i in 0..4 {
