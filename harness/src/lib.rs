@@ -36,4 +36,5 @@ pub mod run;
 pub mod shard;
 pub mod suite;
 pub mod supervisor;
+pub mod userns;
 pub mod view;

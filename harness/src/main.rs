@@ -30,6 +30,12 @@ fn main() -> std::process::ExitCode {
              command line and the run folder"
         );
     }));
+    if cli.makes_namespaces() {
+        // Without root, this enters a user namespace, which the kernel allows
+        // only while the process has one thread: before the runtime. A
+        // refusal is reported by the command once the suites are checked.
+        quiesce::userns::enter();
+    }
     let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
         Ok(rt) => rt,
         Err(e) => {

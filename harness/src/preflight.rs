@@ -4,9 +4,13 @@ use std::path::Path;
 
 /// Why suites cannot run here, with the fix.
 pub fn check() -> Result<(), String> {
+    if let Some(Err(why)) = crate::userns::status() {
+        return Err(why.clone());
+    }
     if !nix::unistd::geteuid().is_root() {
-        return Err("quiesce run needs root (CAP_NET_ADMIN and CAP_SYS_ADMIN) to create network namespaces and \
-                    TUN devices.\n  fix: run it as root, e.g. `sudo quiesce run ...` (`quiesce check` needs no privilege)"
+        return Err("quiesce run needs root, or a user namespace of its own (entered at startup when not root), \
+                    to create network namespaces and TUN devices.\n  fix: run `quiesce run` as the command, \
+                    or as root"
             .into());
     }
     let tun = Path::new("/dev/net/tun");

@@ -49,34 +49,6 @@ fn check_accepts_every_shipped_suite() {
     }
 }
 
-#[test]
-fn run_without_root_exits_3_with_the_fix() {
-    if !nix::unistd::geteuid().is_root() {
-        // Already unprivileged: run it as we are.
-        let out = Command::cargo_bin("quiesce")
-            .unwrap()
-            .args(["run", &format!("{}/../suites/serf-partition.yaml", env!("CARGO_MANIFEST_DIR"))])
-            .output()
-            .unwrap();
-        assert_eq!(out.status.code(), Some(3));
-        return;
-    }
-    // As root, drop to nobody for this one command.
-    let bin = assert_cmd::cargo::cargo_bin("quiesce");
-    let suite = format!("{}/../suites/serf-partition.yaml", env!("CARGO_MANIFEST_DIR"));
-    let dir = tempfile::tempdir().unwrap();
-    let out = std::process::Command::new("setpriv")
-        .args(["--reuid=65534", "--regid=65534", "--clear-groups", "--"])
-        .arg(bin)
-        .args(["run", &suite, "--out"])
-        .arg(dir.path())
-        .output()
-        .expect("setpriv (util-linux) is installed");
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(3), "{stderr}");
-    assert!(stderr.contains("needs root") && stderr.contains("fix:"), "{stderr}");
-}
-
 fn list(args: &[&str]) -> Vec<String> {
     let suites = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/shards");
     let out = Command::cargo_bin("quiesce").unwrap().arg("list").arg(suites).args(args).output().unwrap();

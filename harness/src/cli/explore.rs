@@ -35,7 +35,7 @@ pub struct ExploreArgs {
     /// Write each run's schedule.yaml and print their paths; run nothing
     /// (no root needed).
     #[arg(long, conflicts_with = "shrink")]
-    dry_run: bool,
+    pub(crate) dry_run: bool,
     /// Shrink the first failing schedule to a minimal one: minimal.yaml,
     /// next to its schedule.yaml.
     #[arg(long)]

@@ -29,6 +29,18 @@ pub struct Cli {
     pub command: Command,
 }
 
+impl Cli {
+    /// Whether the command makes namespaces, so that without root it must
+    /// first enter a user namespace ([`crate::userns`]).
+    pub fn makes_namespaces(&self) -> bool {
+        match &self.command {
+            Command::Run(_) => true,
+            Command::Explore(args) => !args.dry_run,
+            _ => false,
+        }
+    }
+}
+
 /// The subcommands.
 #[derive(Debug, Subcommand)]
 pub enum Command {

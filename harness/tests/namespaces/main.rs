@@ -14,6 +14,7 @@ mod kill_trials;
 mod pause;
 mod real_peers;
 mod reports;
+mod rootless;
 mod seeds_7;
 mod seeds_8;
 mod serf;
