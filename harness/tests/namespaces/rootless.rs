@@ -150,14 +150,25 @@ fn user_namespaces_forbidden_exit_3_and_name_the_setting() {
     // quiesce runs as the user inside a user namespace of the test's own,
     // whose user.max_user_namespaces is 0: the machine's setting is not
     // touched, and goes with the namespace.
+    // The child says its pid once it has unshared, then waits for its id
+    // maps: written by a thread, since `spawn` returns only after the exec.
     let (ready_read, ready_write) = nix::unistd::pipe().expect("pipe");
     let (go_read, go_write) = nix::unistd::pipe().expect("pipe");
+    let mapper = std::thread::spawn(move || {
+        let mut pid = [0u8; 4];
+        nix::unistd::read(&ready_read, &mut pid).expect("the child unshared");
+        let pid = i32::from_ne_bytes(pid);
+        // The test's namespace maps the first 65536 ids to themselves.
+        std::fs::write(format!("/proc/{pid}/uid_map"), "0 0 65536").expect("uid_map");
+        std::fs::write(format!("/proc/{pid}/gid_map"), "0 0 65536").expect("gid_map");
+        nix::unistd::write(&go_write, b"g").expect("go");
+    });
     let mut command = stage.command("weave-1554.yaml", &[]);
     // SAFETY: between fork and exec, only raw syscalls: no allocation.
     unsafe {
         command.pre_exec(move || {
             nix::sched::unshare(nix::sched::CloneFlags::CLONE_NEWUSER)?;
-            nix::unistd::write(&ready_write, b"u")?;
+            nix::unistd::write(&ready_write, &nix::unistd::getpid().as_raw().to_ne_bytes())?;
             let mut byte = [0u8];
             nix::unistd::read(&go_read, &mut byte)?;
             nix::unistd::setgid(0.into())?;
@@ -175,17 +186,11 @@ fn user_namespaces_forbidden_exit_3_and_name_the_setting() {
             Ok(())
         });
     }
-    let child =
-        command.stdout(std::process::Stdio::piped()).stderr(std::process::Stdio::piped()).spawn().expect("spawn");
-    // The child's ends stay only in the child.
+    let output = command.output().expect("run quiesce");
+    // Our copies of the child's pipe ends go, so a child that never got as
+    // far as saying its pid ends the mapper instead of hanging it.
     drop(command);
-    let mut byte = [0u8];
-    nix::unistd::read(&ready_read, &mut byte).expect("the child unshared");
-    // The test's namespace maps the first 65536 ids to themselves.
-    std::fs::write(format!("/proc/{}/uid_map", child.id()), "0 0 65536").expect("uid_map");
-    std::fs::write(format!("/proc/{}/gid_map", child.id()), "0 0 65536").expect("gid_map");
-    nix::unistd::write(&go_write, b"g").expect("go");
-    let output = child.wait_with_output().expect("wait");
+    mapper.join().expect("the maps were written");
     let said = text(&output);
     assert_eq!(output.status.code(), Some(3), "{said}");
     assert!(said.contains("user.max_user_namespaces is 0"), "{said}");
