@@ -17,7 +17,7 @@ pub fn check() -> Result<(), String> {
     if !tun.exists() {
         return Err("/dev/net/tun is missing, so no TUN device can be made.\n  fix: `modprobe tun`, or \
                     `mkdir -p /dev/net && mknod /dev/net/tun c 10 200 && chmod 600 /dev/net/tun`; in a container, \
-                    pass the device in (docker: --device /dev/net/tun --cap-add NET_ADMIN)"
+                    pass the device in (docker: --device /dev/net/tun --cap-add NET_ADMIN --cap-add SYS_ADMIN)"
             .into());
     }
     if let Err(e) = std::fs::OpenOptions::new().read(true).write(true).open(tun) {

@@ -1,5 +1,5 @@
-//! One anonymous network namespace per node, with `lo` up, IPv6 off and a
-//! `tun0` carrying the node's address.
+//! One anonymous network namespace per node, with `lo` up, IPv6 off (where
+//! `/proc/sys` can be written) and a `tun0` carrying the node's address.
 //!
 //! Besides the route to the subnet, `tun0` carries routes to the multicast
 //! range `224.0.0.0/4` and to the limited broadcast address
@@ -95,6 +95,10 @@ fn create_here(config: TunConfig, offload: Offload) -> io::Result<NodeNamespace>
 }
 
 /// `/proc/sys/net` resolves against the calling thread's namespace.
+///
+/// A container mounts `/proc/sys` read-only: there IPv6 stays on, unused
+/// (nothing in a run has an IPv6 address but the kernel's link-local ones,
+/// and the switch carries IPv4 only), rather than the run failing.
 fn disable_ipv6() -> io::Result<()> {
     for scope in ["all", "default", "lo"] {
         let path = format!("/proc/sys/net/ipv6/conf/{scope}/disable_ipv6");
@@ -102,8 +106,18 @@ fn disable_ipv6() -> io::Result<()> {
             Ok(mut f) => f.write_all(b"1")?,
             // A kernel without IPv6 has nothing to turn off.
             Err(e) if e.kind() == io::ErrorKind::NotFound => {}
+            Err(e) if read_only(&e) => {
+                tracing::debug!("IPv6 stays on in the node's namespace: {path}: {e}");
+                return Ok(());
+            }
             Err(e) => return Err(e),
         }
     }
     Ok(())
+}
+
+/// A read-only `/proc/sys` (a container's), or one a security module
+/// keeps from being written.
+fn read_only(e: &io::Error) -> bool {
+    matches!(e.raw_os_error(), Some(libc::EROFS) | Some(libc::EACCES) | Some(libc::EPERM))
 }

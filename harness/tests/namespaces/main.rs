@@ -5,6 +5,7 @@ mod breakpoints;
 mod broadcast;
 mod common;
 mod connectivity;
+mod container;
 mod containment;
 mod explore;
 mod faults;
