@@ -1,9 +1,10 @@
-//! The switch benchmark: measures the switch against a veth pair and prints
-//! one markdown table (see the [`bench`] module). Run it as root with
-//! `cargo bench --bench switch` (`make bench` does, with `--out
+//! The switch benchmark: measures the switch against veth pairs, prints
+//! one markdown table with the machine's load under it, and draws the UDP
+//! packet-size sweep as an SVG (see the [`bench`] module). Run it as root
+//! with `cargo bench --bench switch` (`make bench` does, with `--out
 //! target/bench-table.md`). Exit codes as `quiesce`'s: 0 done, 2 bad
 //! arguments, 3 this machine cannot run it (not root, iperf3 or sockperf
-//! missing), 4 a measurement failed.
+//! missing), 4 a measurement failed or a result could not be written.
 
 // Bench targets are also built with `--cfg test` but no test harness
 // (`cargo build --all-targets`, clippy): the modules' unit tests then
@@ -12,17 +13,18 @@
 #[cfg_attr(test, allow(dead_code, unused_imports))]
 mod bench;
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use bench::{BenchError, Settings};
 use clap::Parser;
 use quiesce::exit::ExitCode;
 
-/// Measure the switch against a veth pair (needs root, iperf3, sockperf).
+/// Measure the switch against veth pairs (needs root, iperf3, sockperf).
 #[derive(Debug, Parser)]
 #[command(name = "switch-bench", version, about)]
 struct Args {
-    /// Tiny settings that still run every row: 1 repetition of 1 s, 5 nodes.
+    /// Tiny settings that still run every row: 1 repetition of 1 s, 5 nodes,
+    /// 1 s of switch CPU.
     #[arg(long)]
     smoke: bool,
     /// Repetitions of every row (default 5; 1 with --smoke).
@@ -31,15 +33,36 @@ struct Args {
     /// Seconds per iperf3/sockperf run (default 5; 1 with --smoke).
     #[arg(long)]
     seconds: Option<u32>,
-    /// Cluster sizes for the scale rows, comma-separated (default 50,100,200).
+    /// UDP datagram sizes of the packet-size sweep, comma-separated, bytes
+    /// of payload (default 64,256,512,1024,1472; 64 has the small-packet
+    /// targets).
+    #[arg(long, value_delimiter = ',', value_parser = clap::value_parser!(u16).range(16..=1472))]
+    sizes: Option<Vec<u16>>,
+    /// Cluster sizes for the scale rows, comma-separated (default
+    /// 200,500,1000; 5 with --smoke).
     #[arg(long, value_delimiter = ',')]
     nodes: Option<Vec<usize>>,
+    /// Seconds of the idle cluster over which the switch's CPU is measured
+    /// (default 10; 1 with --smoke).
+    #[arg(long)]
+    cpu_seconds: Option<u64>,
     /// Also write the table to this file.
     #[arg(long)]
     out: Option<PathBuf>,
+    /// Where to draw the packet-size sweep (SVG; default
+    /// target/bench-plot.svg in the workspace).
+    #[arg(long)]
+    plot: Option<PathBuf>,
     /// Passed by `cargo bench` to every bench target; changes nothing.
     #[arg(long, hide = true)]
     bench: bool,
+}
+
+/// `target/bench-plot.svg` in the workspace (`cargo bench` runs in the
+/// package's folder, one below).
+fn default_plot() -> PathBuf {
+    let package = Path::new(env!("CARGO_MANIFEST_DIR"));
+    package.parent().expect("the harness package sits in the workspace").join("target/bench-plot.svg")
 }
 
 fn main() -> std::process::ExitCode {
@@ -49,6 +72,13 @@ fn main() -> std::process::ExitCode {
     settings.reps = args.reps.unwrap_or(settings.reps);
     settings.seconds = args.seconds.unwrap_or(settings.seconds);
     settings.scale = args.nodes.unwrap_or(settings.scale);
+    if let Some(sizes) = args.sizes {
+        settings.sizes = sizes.into_iter().map(usize::from).collect();
+    }
+    if let Some(secs) = args.cpu_seconds {
+        settings.cpu_window = std::time::Duration::from_secs(secs);
+    }
+    let plot = args.plot.unwrap_or_else(default_plot);
     let runtime = match tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build() {
         Ok(rt) => rt,
         Err(e) => {
@@ -59,8 +89,8 @@ fn main() -> std::process::ExitCode {
     let result = runtime.block_on(bench::run(&settings, &mut |line| eprintln!("{line}")));
     drop(runtime);
     match result {
-        Ok(table) => {
-            let text = table.render();
+        Ok(report) => {
+            let text = report.render();
             print!("{text}");
             if let Some(path) = args.out {
                 if let Err(e) = std::fs::write(&path, &text) {
@@ -68,6 +98,11 @@ fn main() -> std::process::ExitCode {
                     return ExitCode::Internal.into();
                 }
             }
+            if let Err(e) = bench::plot::write(&plot, &report.sweep) {
+                eprintln!("error: {e}");
+                return ExitCode::Internal.into();
+            }
+            eprintln!("plot: {}", plot.display());
             ExitCode::Ok.into()
         }
         Err(e @ BenchError::Environment(_)) => {

@@ -21,6 +21,8 @@ pub enum Target {
     AddedAtMost(f64),
     /// quiesce at most this.
     AtMost(f64),
+    /// quiesce exactly this (a count that must not grow).
+    Equal(f64),
 }
 
 /// One row.
@@ -34,9 +36,21 @@ pub struct Row {
     pub baseline: Option<Summary>,
     /// What it must reach.
     pub target: Target,
+    /// Why there is no figure, if the measurement failed.
+    pub failed: Option<String>,
 }
 
 impl Row {
+    /// A row with figures and no failure.
+    pub fn new(what: impl Into<String>, quiesce: Option<Summary>, baseline: Option<Summary>, target: Target) -> Row {
+        Row { what: what.into(), quiesce, baseline, target, failed: None }
+    }
+
+    /// A row whose measurement failed with `error`.
+    pub fn failed(what: impl Into<String>, target: Target, error: &str) -> Row {
+        Row { what: what.into(), quiesce: None, baseline: None, target, failed: Some(error.to_string()) }
+    }
+
     /// Whether the medians meet the target (`None` if there is none, or a
     /// figure is missing).
     pub fn met(&self) -> Option<bool> {
@@ -46,6 +60,7 @@ impl Row {
             Target::RatioAtLeast { ratio, floor } => Some(q / self.baseline?.median >= ratio && q > floor),
             Target::AddedAtMost(added) => Some(q - self.baseline?.median <= added),
             Target::AtMost(limit) => Some(q <= limit),
+            Target::Equal(value) => Some(q == value),
         }
     }
 
@@ -67,8 +82,9 @@ impl Row {
             Target::None => return String::new(),
             Target::RatioAtLeast { ratio, floor } if floor > 0.0 => format!(">= {ratio} of veth and > {floor}"),
             Target::RatioAtLeast { ratio, .. } => format!(">= {ratio} of veth"),
-            Target::AddedAtMost(added) => format!("added <= {added}"),
+            Target::AddedAtMost(added) => format!("<= veth + {added}"),
             Target::AtMost(limit) => format!("< {limit}"),
+            Target::Equal(value) => format!("= {value}"),
         };
         format!("{what}{verdict}")
     }
@@ -91,13 +107,23 @@ impl Table {
                 out,
                 "| {} | {} | {} | {} | {} |",
                 row.what,
-                cell(row.quiesce),
+                row.failed.as_deref().map_or_else(|| cell(row.quiesce), failure),
                 cell(row.baseline),
                 row.comparison(),
                 row.target_text()
             );
         }
         out
+    }
+}
+
+/// A failure as one table cell: no pipes or line breaks, at most 300
+/// characters.
+fn failure(error: &str) -> String {
+    let flat: String = error.split_whitespace().collect::<Vec<_>>().join(" ").replace('|', "/");
+    match flat.char_indices().nth(300) {
+        Some((cut, _)) => format!("failed: {}…", &flat[..cut]),
+        None => format!("failed: {flat}"),
     }
 }
 
@@ -125,14 +151,11 @@ mod tests {
     fn rows_render_with_their_verdicts() {
         let table = Table {
             rows: vec![
-                Row {
-                    what: "TCP".into(),
-                    quiesce: s(9.0),
-                    baseline: s(12.0),
-                    target: Target::RatioAtLeast { ratio: 0.6, floor: 8.0 },
-                },
-                Row { what: "RTT".into(), quiesce: s(40.0), baseline: s(20.0), target: Target::AddedAtMost(15.0) },
-                Row { what: "RSS".into(), quiesce: s(150.0), baseline: None, target: Target::AtMost(200.0) },
+                Row::new("TCP", s(9.0), s(12.0), Target::RatioAtLeast { ratio: 0.6, floor: 8.0 }),
+                Row::new("RTT", s(40.0), s(20.0), Target::AddedAtMost(15.0)),
+                Row::new("RSS", s(150.0), None, Target::AtMost(200.0)),
+                Row::new("threads", s(12.0), None, Target::Equal(12.0)),
+                Row::failed("1000 nodes: up (s)", Target::AtMost(10.0), "creating node 700:\n  too | many"),
             ],
         };
         let text = table.render();
@@ -141,9 +164,14 @@ mod tests {
             "{text}"
         );
         assert!(
-            text.contains("| RTT | 40.0 (39.0–41.0) | 20.0 (19.0–21.0) | +20.0 | added <= 15 — **not met** |"),
+            text.contains("| RTT | 40.0 (39.0–41.0) | 20.0 (19.0–21.0) | +20.0 | <= veth + 15 — **not met** |"),
             "{text}"
         );
         assert!(text.contains("| RSS | 150 (149–151) | — |  | < 200 — met |"), "{text}");
+        assert!(text.contains("| threads | 12.0 (11.0–13.0) | — |  | = 12 — met |"), "{text}");
+        assert!(
+            text.contains("| 1000 nodes: up (s) | failed: creating node 700: too / many | — |  | < 10 |"),
+            "{text}"
+        );
     }
 }
