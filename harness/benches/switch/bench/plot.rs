@@ -68,20 +68,27 @@ fn draw(path: &Path, series: &[Series]) -> DrawResult {
 struct Panel {
     caption: &'static str,
     y_desc: &'static str,
-    /// The largest value; the axis goes a little above it.
+    /// The largest value; the axis goes a quarter above it, which leaves
+    /// the legend (upper left) room.
     y_max: f64,
 }
 
 fn chart(area: &Area<'_>, series: &[Series], panel: &Panel, y: fn(&Point) -> f64) -> DrawResult {
     let x_max = series.iter().flat_map(|s| &s.points).map(|p| p.len as f64).fold(64.0, f64::max) * 1.05;
-    let y_max = (panel.y_max * 1.1).max(1.0);
+    let y_max = (panel.y_max * 1.25).max(1.0);
     let mut chart = ChartBuilder::on(area)
         .caption(panel.caption, ("sans-serif", 16))
         .margin(12)
         .x_label_area_size(40)
         .y_label_area_size(60)
         .build_cartesian_2d(0.0..x_max, 0.0..y_max)?;
-    chart.configure_mesh().x_desc("datagram size (bytes of UDP payload)").y_desc(panel.y_desc).draw()?;
+    chart
+        .configure_mesh()
+        .x_desc("datagram size (bytes of UDP payload)")
+        .y_desc(panel.y_desc)
+        .x_label_formatter(&|x| format!("{x:.0}"))
+        .y_label_formatter(&|y| format!("{y:.0}"))
+        .draw()?;
     for (s, colour) in series.iter().zip(COLOURS.iter().cycle()) {
         let line = s.points.iter().map(|p| (p.len as f64, y(p)));
         chart
@@ -91,7 +98,7 @@ fn chart(area: &Area<'_>, series: &[Series], panel: &Panel, y: fn(&Point) -> f64
     }
     chart
         .configure_series_labels()
-        .position(SeriesLabelPosition::UpperRight)
+        .position(SeriesLabelPosition::UpperLeft)
         .background_style(WHITE.mix(0.8))
         .border_style(BLACK)
         .draw()

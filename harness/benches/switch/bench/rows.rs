@@ -60,13 +60,13 @@ fn link_rows(s: &Samples, sizes: &[usize]) -> Vec<Row> {
         };
         let what = format!("{len}-byte UDP delivered, iperf3 -b 0 (kpackets/s)");
         rows.push(row(&what, &format!("{prefix}-kpps"), None, rate));
-        rows.push(row(&format!("{len}-byte UDP lost (%)"), &format!("{prefix}-lost"), None, loss));
+        rows.push(row(&format!("{len}-byte UDP lost (%)"), &format!("{prefix}-lost"), None, loss).by_difference());
     }
     let prefix = udp_prefix(SMALL, FLOWS);
     let what = format!("{SMALL}-byte UDP, {FLOWS} flows between {FLOWS} pairs, delivered in all (kpackets/s)");
     rows.push(row(&what, &format!("{prefix}-kpps"), None, ratio(0.5)));
     let what = format!("{SMALL}-byte UDP, {FLOWS} flows, lost (%)");
-    rows.push(row(&what, &format!("{prefix}-lost"), None, Target::None));
+    rows.push(row(&what, &format!("{prefix}-lost"), None, Target::None).by_difference());
     rows.push(row("fault activation p50: add_rule to first drop (us)", "act-p50", None, Target::None));
     rows.push(row("fault activation p99 (us)", "act-p99", None, Target::None));
     rows
@@ -159,7 +159,7 @@ mod tests {
         };
         let failed = Err(BenchError::Timeout("3 of 1000 probes still unanswered after 60s".into()));
         let table = table(&Samples::default(), &[64], &[(200, Ok(ok)), (1000, failed)]).render();
-        assert!(table.contains("| 200 nodes: harness threads | 12.0 (12.0–12.0) |"), "{table}");
+        assert!(table.contains("| 200 nodes: harness threads | 12 (12–12) |"), "{table}");
         assert!(
             table.contains("| 1000 nodes: build until every probe answers (s) | failed: 3 of 1000 probes"),
             "{table}"

@@ -25,6 +25,15 @@ pub enum Target {
     Equal(f64),
 }
 
+/// How the quiesce/baseline column compares the two medians.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Compare {
+    /// quiesce / baseline.
+    Ratio,
+    /// quiesce - baseline, signed (for latencies and percentages).
+    Difference,
+}
+
 /// One row.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Row {
@@ -38,17 +47,30 @@ pub struct Row {
     pub target: Target,
     /// Why there is no figure, if the measurement failed.
     pub failed: Option<String>,
+    /// What the comparison column shows.
+    pub compare: Compare,
 }
 
 impl Row {
     /// A row with figures and no failure.
+    /// A row with figures and no failure, compared as its target is (a
+    /// ratio, or a difference for [`Target::AddedAtMost`]).
     pub fn new(what: impl Into<String>, quiesce: Option<Summary>, baseline: Option<Summary>, target: Target) -> Row {
-        Row { what: what.into(), quiesce, baseline, target, failed: None }
+        let compare = match target {
+            Target::AddedAtMost(_) => Compare::Difference,
+            _ => Compare::Ratio,
+        };
+        Row { what: what.into(), quiesce, baseline, target, failed: None, compare }
     }
 
     /// A row whose measurement failed with `error`.
     pub fn failed(what: impl Into<String>, target: Target, error: &str) -> Row {
-        Row { what: what.into(), quiesce: None, baseline: None, target, failed: Some(error.to_string()) }
+        Row { failed: Some(error.to_string()), ..Row::new(what, None, None, target) }
+    }
+
+    /// The row, its comparison column showing the difference.
+    pub fn by_difference(self) -> Row {
+        Row { compare: Compare::Difference, ..self }
     }
 
     /// Whether the medians meet the target (`None` if there is none, or a
@@ -65,9 +87,9 @@ impl Row {
     }
 
     fn comparison(&self) -> String {
-        match (self.quiesce, self.baseline, self.target) {
-            (Some(q), Some(b), Target::AddedAtMost(_)) => format!("+{:.1}", q.median - b.median),
-            (Some(q), Some(b), _) if b.median > 0.0 => format!("{:.2}", q.median / b.median),
+        match (self.quiesce, self.baseline, self.compare) {
+            (Some(q), Some(b), Compare::Difference) => format!("{:+.1}", q.median - b.median),
+            (Some(q), Some(b), Compare::Ratio) if b.median > 0.0 => format!("{:.2}", q.median / b.median),
             _ => String::new(),
         }
     }
@@ -127,9 +149,12 @@ fn failure(error: &str) -> String {
     }
 }
 
+/// `median (min–max)`: whole numbers as they are, others with 2
+/// significant decimals below 10, 1 below 100, none above.
 fn cell(summary: Option<Summary>) -> String {
     let Some(s) = summary else { return "—".into() };
-    let digits = if s.max.abs() >= 100.0 {
+    let whole = [s.median, s.min, s.max].iter().all(|v| v.fract() == 0.0);
+    let digits = if whole || s.max.abs() >= 100.0 {
         0
     } else if s.max.abs() >= 10.0 {
         1
@@ -152,23 +177,22 @@ mod tests {
         let table = Table {
             rows: vec![
                 Row::new("TCP", s(9.0), s(12.0), Target::RatioAtLeast { ratio: 0.6, floor: 8.0 }),
-                Row::new("RTT", s(40.0), s(20.0), Target::AddedAtMost(15.0)),
+                Row::new("RTT", s(40.5), s(20.0), Target::AddedAtMost(15.0)),
                 Row::new("RSS", s(150.0), None, Target::AtMost(200.0)),
                 Row::new("threads", s(12.0), None, Target::Equal(12.0)),
+                Row::new("lost", s(2.5), s(4.0), Target::None).by_difference(),
                 Row::failed("1000 nodes: up (s)", Target::AtMost(10.0), "creating node 700:\n  too | many"),
             ],
         };
         let text = table.render();
+        assert!(text.contains("| TCP | 9 (8–10) | 12 (11–13) | 0.75 | >= 0.6 of veth and > 8 — met |"), "{text}");
         assert!(
-            text.contains("| TCP | 9.0 (8.0–10.0) | 12.0 (11.0–13.0) | 0.75 | >= 0.6 of veth and > 8 — met |"),
-            "{text}"
-        );
-        assert!(
-            text.contains("| RTT | 40.0 (39.0–41.0) | 20.0 (19.0–21.0) | +20.0 | <= veth + 15 — **not met** |"),
+            text.contains("| RTT | 40.5 (39.5–41.5) | 20 (19–21) | +20.5 | <= veth + 15 — **not met** |"),
             "{text}"
         );
         assert!(text.contains("| RSS | 150 (149–151) | — |  | < 200 — met |"), "{text}");
-        assert!(text.contains("| threads | 12.0 (11.0–13.0) | — |  | = 12 — met |"), "{text}");
+        assert!(text.contains("| threads | 12 (11–13) | — |  | = 12 — met |"), "{text}");
+        assert!(text.contains("| lost | 2.50 (1.50–3.50) | 4 (3–5) | -1.5 |  |"), "{text}");
         assert!(
             text.contains("| 1000 nodes: up (s) | failed: creating node 700: too / many | — |  | < 10 |"),
             "{text}"
