@@ -15,13 +15,23 @@ mod bench;
 
 use std::path::{Path, PathBuf};
 
-use bench::{BenchError, Settings};
+use bench::{BenchError, Report, Settings};
 use clap::Parser;
 use quiesce::exit::ExitCode;
 
 /// Measure the switch against veth pairs (needs root, iperf3, sockperf).
 #[derive(Debug, Parser)]
-#[command(name = "switch-bench", version, about)]
+#[command(
+    name = "switch-bench",
+    version,
+    after_help = "Prints one markdown table (BENCHMARKS.md says how each row is measured) with the \
+                  load average at the start and the end and the CPUs under it, and draws the UDP \
+                  packet-size sweep (throughput and loss against datagram size, switch and veth) \
+                  as an SVG.\n\nExit codes: 0 done, 2 bad arguments, 3 this machine cannot run it \
+                  (not root, iperf3 or sockperf missing), 4 a measurement failed or a result could \
+                  not be written. A cluster size that fails is shown as failed in its row; the run \
+                  goes on."
+)]
 struct Args {
     /// Tiny settings that still run every row: 1 repetition of 1 s, 5 nodes,
     /// 1 s of switch CPU.
@@ -65,20 +75,41 @@ fn default_plot() -> PathBuf {
     package.parent().expect("the harness package sits in the workspace").join("target/bench-plot.svg")
 }
 
+impl Args {
+    /// The settings: `--smoke`'s or the full run's, with the flags given.
+    fn settings(&self) -> Settings {
+        let work = std::env::temp_dir().join(format!("quiesce-bench-{}", std::process::id()));
+        let mut settings = if self.smoke { Settings::smoke(work) } else { Settings::full(work) };
+        settings.reps = self.reps.unwrap_or(settings.reps);
+        settings.seconds = self.seconds.unwrap_or(settings.seconds);
+        if let Some(sizes) = &self.sizes {
+            settings.sizes = sizes.iter().copied().map(usize::from).collect();
+        }
+        settings.scale = self.nodes.clone().unwrap_or(settings.scale);
+        if let Some(secs) = self.cpu_seconds {
+            settings.cpu_window = std::time::Duration::from_secs(secs);
+        }
+        settings
+    }
+}
+
+/// Prints the report, writes it to `out` if given, and draws the plot.
+fn write(report: &Report, out: Option<&Path>, plot: &Path) -> Result<(), BenchError> {
+    let text = report.render();
+    print!("{text}");
+    if let Some(path) = out {
+        std::fs::write(path, &text)
+            .map_err(|e| BenchError::Output { path: path.to_path_buf(), message: e.to_string() })?;
+    }
+    bench::plot::write(plot, &report.sweep)?;
+    eprintln!("plot: {}", plot.display());
+    Ok(())
+}
+
 fn main() -> std::process::ExitCode {
     let args = Args::parse();
-    let work = std::env::temp_dir().join(format!("quiesce-bench-{}", std::process::id()));
-    let mut settings = if args.smoke { Settings::smoke(work) } else { Settings::full(work) };
-    settings.reps = args.reps.unwrap_or(settings.reps);
-    settings.seconds = args.seconds.unwrap_or(settings.seconds);
-    settings.scale = args.nodes.unwrap_or(settings.scale);
-    if let Some(sizes) = args.sizes {
-        settings.sizes = sizes.into_iter().map(usize::from).collect();
-    }
-    if let Some(secs) = args.cpu_seconds {
-        settings.cpu_window = std::time::Duration::from_secs(secs);
-    }
-    let plot = args.plot.unwrap_or_else(default_plot);
+    let settings = args.settings();
+    let plot = args.plot.clone().unwrap_or_else(default_plot);
     let runtime = match tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build() {
         Ok(rt) => rt,
         Err(e) => {
@@ -88,23 +119,8 @@ fn main() -> std::process::ExitCode {
     };
     let result = runtime.block_on(bench::run(&settings, &mut |line| eprintln!("{line}")));
     drop(runtime);
-    match result {
-        Ok(report) => {
-            let text = report.render();
-            print!("{text}");
-            if let Some(path) = args.out {
-                if let Err(e) = std::fs::write(&path, &text) {
-                    eprintln!("error: writing {}: {e}", path.display());
-                    return ExitCode::Internal.into();
-                }
-            }
-            if let Err(e) = bench::plot::write(&plot, &report.sweep) {
-                eprintln!("error: {e}");
-                return ExitCode::Internal.into();
-            }
-            eprintln!("plot: {}", plot.display());
-            ExitCode::Ok.into()
-        }
+    match result.and_then(|report| write(&report, args.out.as_deref(), &plot)) {
+        Ok(()) => ExitCode::Ok.into(),
         Err(e @ BenchError::Environment(_)) => {
             eprintln!("error: {e}");
             ExitCode::Environment.into()

@@ -27,31 +27,43 @@ pub fn table(s: &Samples, sizes: &[usize], scale: &[(usize, Result<ScaleRun, Ben
     Table { rows }
 }
 
+/// A row of `key`'s switch and baseline figures (the baseline's from
+/// another key if given).
+fn row(s: &Samples, what: &str, key: &str, baseline: Option<&str>, target: Target) -> Row {
+    Row::new(what, s.side(key, QUIESCE), s.side(baseline.unwrap_or(key), BASELINE), target)
+}
+
+fn ratio(ratio: f64) -> Target {
+    Target::RatioAtLeast { ratio, floor: 0.0 }
+}
+
 fn link_rows(s: &Samples, sizes: &[usize]) -> Vec<Row> {
-    let row = |what: &str, key: &str, baseline: Option<&str>, target: Target| {
-        Row::new(what, s.side(key, QUIESCE), s.side(baseline.unwrap_or(key), BASELINE), target)
-    };
-    let ratio = |ratio| Target::RatioAtLeast { ratio, floor: 0.0 };
-    let mut rows = vec![
-        row("TCP, 1 stream, MTU 1500 (Gbit/s)", "tcp-1500-1", None, ratio(0.6)),
-        row("TCP, 4 streams, MTU 1500 (Gbit/s)", "tcp-1500-4", None, ratio(0.6)),
-        row(
-            "TCP, 1 stream, MTU 1500, switch ports without offloads (Gbit/s)",
-            "tcp-plain",
-            Some("tcp-1500-1"),
-            Target::None,
-        ),
-        row(
-            "TCP, 1 stream, MTU 1500, a 1% drop rule active on another flow (Gbit/s)",
-            "tcp-faulted",
-            Some("tcp-1500-1"),
-            Target::None,
-        ),
-        row(&format!("TCP, 1 stream, MTU {MTU_MAX} (Gbit/s)"), "tcp-jumbo-1", None, ratio(0.8)),
-        row(&format!("TCP, 4 streams, MTU {MTU_MAX} (Gbit/s)"), "tcp-jumbo-4", None, ratio(0.8)),
-        row("UDP round trip p50, 64 B, sockperf (us)", "rtt-p50", None, Target::AddedAtMost(15.0)),
-        row("UDP round trip p99, 64 B, sockperf (us)", "rtt-p99", None, Target::None),
-    ];
+    let mut rows = tcp_rows(s);
+    rows.push(row(s, "UDP round trip p50, 64 B, sockperf (us)", "rtt-p50", None, Target::AddedAtMost(15.0)));
+    rows.push(row(s, "UDP round trip p99, 64 B, sockperf (us)", "rtt-p99", None, Target::None));
+    rows.extend(udp_rows(s, sizes));
+    rows.push(row(s, "fault activation p50: add_rule to first drop (us)", "act-p50", None, Target::None));
+    rows.push(row(s, "fault activation p99 (us)", "act-p99", None, Target::None));
+    rows
+}
+
+fn tcp_rows(s: &Samples) -> Vec<Row> {
+    let plain = "TCP, 1 stream, MTU 1500, switch ports without offloads (Gbit/s)";
+    let faulted = "TCP, 1 stream, MTU 1500, a 1% drop rule active on another flow (Gbit/s)";
+    vec![
+        row(s, "TCP, 1 stream, MTU 1500 (Gbit/s)", "tcp-1500-1", None, ratio(0.6)),
+        row(s, "TCP, 4 streams, MTU 1500 (Gbit/s)", "tcp-1500-4", None, ratio(0.6)),
+        row(s, plain, "tcp-plain", Some("tcp-1500-1"), Target::None),
+        row(s, faulted, "tcp-faulted", Some("tcp-1500-1"), Target::None),
+        row(s, &format!("TCP, 1 stream, MTU {MTU_MAX} (Gbit/s)"), "tcp-jumbo-1", None, ratio(0.8)),
+        row(s, &format!("TCP, 4 streams, MTU {MTU_MAX} (Gbit/s)"), "tcp-jumbo-4", None, ratio(0.8)),
+    ]
+}
+
+/// The sweep's rows (64 bytes with the small-packet targets), then the
+/// four flows'.
+fn udp_rows(s: &Samples, sizes: &[usize]) -> Vec<Row> {
+    let mut rows = Vec::new();
     for &len in sizes {
         let prefix = udp_prefix(len, 1);
         let (rate, loss) = match len {
@@ -59,16 +71,14 @@ fn link_rows(s: &Samples, sizes: &[usize]) -> Vec<Row> {
             _ => (Target::None, Target::None),
         };
         let what = format!("{len}-byte UDP delivered, iperf3 -b 0 (kpackets/s)");
-        rows.push(row(&what, &format!("{prefix}-kpps"), None, rate));
-        rows.push(row(&format!("{len}-byte UDP lost (%)"), &format!("{prefix}-lost"), None, loss).by_difference());
+        rows.push(row(s, &what, &format!("{prefix}-kpps"), None, rate));
+        rows.push(row(s, &format!("{len}-byte UDP lost (%)"), &format!("{prefix}-lost"), None, loss).by_difference());
     }
     let prefix = udp_prefix(SMALL, FLOWS);
     let what = format!("{SMALL}-byte UDP, {FLOWS} flows between {FLOWS} pairs, delivered in all (kpackets/s)");
-    rows.push(row(&what, &format!("{prefix}-kpps"), None, ratio(0.5)));
+    rows.push(row(s, &what, &format!("{prefix}-kpps"), None, ratio(0.5)));
     let what = format!("{SMALL}-byte UDP, {FLOWS} flows, lost (%)");
-    rows.push(row(&what, &format!("{prefix}-lost"), None, Target::None).by_difference());
-    rows.push(row("fault activation p50: add_rule to first drop (us)", "act-p50", None, Target::None));
-    rows.push(row("fault activation p99 (us)", "act-p99", None, Target::None));
+    rows.push(row(s, &what, &format!("{prefix}-lost"), None, Target::None).by_difference());
     rows
 }
 
