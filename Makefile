@@ -39,13 +39,13 @@ explore: build
 check: build
 	$(QUIESCE) check suites/*.yaml
 
-## bench: the switch against a veth pair, one table (as root; installs
+## bench: the switch against veth pairs, one table and a plot (as root; installs
 ## iperf3 and sockperf if missing; see BENCHMARKS.md)
 bench:
 	@command -v iperf3 >/dev/null && command -v sockperf >/dev/null || \
 		{ apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq iperf3 sockperf; }
 	$(CARGO) build --release --workspace --bins
-	$(CARGO) bench -p quiesce --bench switch -- --out $(CURDIR)/target/bench-table.md
+	$(CARGO) bench -p quiesce --bench switch -- --out $(CURDIR)/target/bench-table.md --plot $(CURDIR)/target/bench-plot.svg
 
 ## kill-trials: SIGKILL `quiesce run` at 50 moments of a real suite and
 ## look for anything left behind (as root; `make test` runs 4)

@@ -1,9 +1,10 @@
-//! The switch benchmark: measures the switch against a veth pair and prints
-//! one markdown table (see the [`bench`] module). Run it as root with
-//! `cargo bench --bench switch` (`make bench` does, with `--out
+//! The switch benchmark: measures the switch against veth pairs, prints
+//! one markdown table with the machine's load under it, and draws the UDP
+//! packet-size sweep as an SVG (see the [`bench`] module). Run it as root
+//! with `cargo bench --bench switch` (`make bench` does, with `--out
 //! target/bench-table.md`). Exit codes as `quiesce`'s: 0 done, 2 bad
 //! arguments, 3 this machine cannot run it (not root, iperf3 or sockperf
-//! missing), 4 a measurement failed.
+//! missing), 4 a measurement failed or a result could not be written.
 
 // Bench targets are also built with `--cfg test` but no test harness
 // (`cargo build --all-targets`, clippy): the modules' unit tests then
@@ -12,17 +13,28 @@
 #[cfg_attr(test, allow(dead_code, unused_imports))]
 mod bench;
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
-use bench::{BenchError, Settings};
+use bench::{BenchError, Report, Settings};
 use clap::Parser;
 use quiesce::exit::ExitCode;
 
-/// Measure the switch against a veth pair (needs root, iperf3, sockperf).
+/// Measure the switch against veth pairs (needs root, iperf3, sockperf).
 #[derive(Debug, Parser)]
-#[command(name = "switch-bench", version, about)]
+#[command(
+    name = "switch-bench",
+    version,
+    after_help = "Prints one markdown table (BENCHMARKS.md says how each row is measured) with the \
+                  load average at the start and the end and the CPUs under it, and draws the UDP \
+                  packet-size sweep (throughput and loss against datagram size, switch and veth) \
+                  as an SVG.\n\nExit codes: 0 done, 2 bad arguments, 3 this machine cannot run it \
+                  (not root, iperf3 or sockperf missing), 4 a measurement failed or a result could \
+                  not be written. A cluster size that fails is shown as failed in its row; the run \
+                  goes on."
+)]
 struct Args {
-    /// Tiny settings that still run every row: 1 repetition of 1 s, 5 nodes.
+    /// Tiny settings that still run every row: 1 repetition of 1 s, 5 nodes,
+    /// 1 s of switch CPU.
     #[arg(long)]
     smoke: bool,
     /// Repetitions of every row (default 5; 1 with --smoke).
@@ -31,24 +43,73 @@ struct Args {
     /// Seconds per iperf3/sockperf run (default 5; 1 with --smoke).
     #[arg(long)]
     seconds: Option<u32>,
-    /// Cluster sizes for the scale rows, comma-separated (default 50,100,200).
+    /// UDP datagram sizes of the packet-size sweep, comma-separated, bytes
+    /// of payload (default 64,256,512,1024,1472; 64 has the small-packet
+    /// targets).
+    #[arg(long, value_delimiter = ',', value_parser = clap::value_parser!(u16).range(16..=1472))]
+    sizes: Option<Vec<u16>>,
+    /// Cluster sizes for the scale rows, comma-separated (default
+    /// 200,500,1000; 5 with --smoke).
     #[arg(long, value_delimiter = ',')]
     nodes: Option<Vec<usize>>,
+    /// Seconds of the idle cluster over which the switch's CPU is measured
+    /// (default 10; 1 with --smoke).
+    #[arg(long)]
+    cpu_seconds: Option<u64>,
     /// Also write the table to this file.
     #[arg(long)]
     out: Option<PathBuf>,
+    /// Where to draw the packet-size sweep (SVG; default
+    /// target/bench-plot.svg in the workspace).
+    #[arg(long)]
+    plot: Option<PathBuf>,
     /// Passed by `cargo bench` to every bench target; changes nothing.
     #[arg(long, hide = true)]
     bench: bool,
 }
 
+/// `target/bench-plot.svg` in the workspace (`cargo bench` runs in the
+/// package's folder, one below).
+fn default_plot() -> PathBuf {
+    let package = Path::new(env!("CARGO_MANIFEST_DIR"));
+    package.parent().expect("the harness package sits in the workspace").join("target/bench-plot.svg")
+}
+
+impl Args {
+    /// The settings: `--smoke`'s or the full run's, with the flags given.
+    fn settings(&self) -> Settings {
+        let work = std::env::temp_dir().join(format!("quiesce-bench-{}", std::process::id()));
+        let mut settings = if self.smoke { Settings::smoke(work) } else { Settings::full(work) };
+        settings.reps = self.reps.unwrap_or(settings.reps);
+        settings.seconds = self.seconds.unwrap_or(settings.seconds);
+        if let Some(sizes) = &self.sizes {
+            settings.sizes = sizes.iter().copied().map(usize::from).collect();
+        }
+        settings.scale = self.nodes.clone().unwrap_or(settings.scale);
+        if let Some(secs) = self.cpu_seconds {
+            settings.cpu_window = std::time::Duration::from_secs(secs);
+        }
+        settings
+    }
+}
+
+/// Prints the report, writes it to `out` if given, and draws the plot.
+fn write(report: &Report, out: Option<&Path>, plot: &Path) -> Result<(), BenchError> {
+    let text = report.render();
+    print!("{text}");
+    if let Some(path) = out {
+        std::fs::write(path, &text)
+            .map_err(|e| BenchError::Output { path: path.to_path_buf(), message: e.to_string() })?;
+    }
+    bench::plot::write(plot, &report.sweep)?;
+    eprintln!("plot: {}", plot.display());
+    Ok(())
+}
+
 fn main() -> std::process::ExitCode {
     let args = Args::parse();
-    let work = std::env::temp_dir().join(format!("quiesce-bench-{}", std::process::id()));
-    let mut settings = if args.smoke { Settings::smoke(work) } else { Settings::full(work) };
-    settings.reps = args.reps.unwrap_or(settings.reps);
-    settings.seconds = args.seconds.unwrap_or(settings.seconds);
-    settings.scale = args.nodes.unwrap_or(settings.scale);
+    let settings = args.settings();
+    let plot = args.plot.clone().unwrap_or_else(default_plot);
     let runtime = match tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build() {
         Ok(rt) => rt,
         Err(e) => {
@@ -58,18 +119,8 @@ fn main() -> std::process::ExitCode {
     };
     let result = runtime.block_on(bench::run(&settings, &mut |line| eprintln!("{line}")));
     drop(runtime);
-    match result {
-        Ok(table) => {
-            let text = table.render();
-            print!("{text}");
-            if let Some(path) = args.out {
-                if let Err(e) = std::fs::write(&path, &text) {
-                    eprintln!("error: writing {}: {e}", path.display());
-                    return ExitCode::Internal.into();
-                }
-            }
-            ExitCode::Ok.into()
-        }
+    match result.and_then(|report| write(&report, args.out.as_deref(), &plot)) {
+        Ok(()) => ExitCode::Ok.into(),
         Err(e @ BenchError::Environment(_)) => {
             eprintln!("error: {e}");
             ExitCode::Environment.into()

@@ -17,15 +17,21 @@ use std::time::{Duration, Instant};
 use quiesce_faults::{Flow, NodeSet, Proto, Rule};
 
 use super::error::BenchError;
-use super::pair::Pair;
+use super::nodes::Nodes;
 use quiesce::launcher::Launcher;
 use quiesce::net::Switch;
 
 const RULE: &str = "bench-activation";
 
-/// `samples` activation times of a drop rule on a switched pair.
-pub async fn measure(launcher: &Launcher, pair: &Pair, samples: usize, port: u16) -> Result<Vec<Duration>, BenchError> {
-    let switch = pair.switch().ok_or_else(|| BenchError::Environment("activation needs a switched pair".into()))?;
+/// `samples` activation times of a drop rule on the flow from switched
+/// node 0 to node 1.
+pub async fn measure(
+    launcher: &Launcher,
+    pair: &Nodes,
+    samples: usize,
+    port: u16,
+) -> Result<Vec<Duration>, BenchError> {
+    let switch = pair.switch().ok_or_else(|| BenchError::Environment("activation needs switched nodes".into()))?;
     let _receiver = udp_socket(launcher, pair.ns(1), Some(SocketAddrV4::new(pair.addr(1), port))).await?;
     let sender = udp_socket(launcher, pair.ns(0), None).await?;
     sender.connect(SocketAddrV4::new(pair.addr(1), port)).map_err(BenchError::setup("the sending socket"))?;

@@ -1,6 +1,7 @@
 //! What can stop a benchmark.
 
 use std::io;
+use std::path::PathBuf;
 
 /// Why the benchmark could not finish.
 #[derive(Debug, thiserror::Error)]
@@ -27,6 +28,14 @@ pub enum BenchError {
     /// A measurement did not finish in time.
     #[error("{0}")]
     Timeout(String),
+    /// Writing a result file (the plot) failed.
+    #[error("writing {}: {message}", path.display())]
+    Output {
+        /// The file.
+        path: PathBuf,
+        /// Why it could not be written.
+        message: String,
+    },
 }
 
 impl BenchError {

@@ -3,7 +3,10 @@
 //! until every node's probe answers, and torn down again.
 //!
 //! The peers form a ring (`links`), each pinging its two neighbours every
-//! second, so the switch carries a steady trickle rather than N² pings.
+//! second, so the switch carries a steady trickle rather than N² pings;
+//! the switch's CPU is measured over a window of that near-idle cluster.
+//! A size that fails (cannot be built, or its probes do not all answer
+//! within 60 s) is reported and the next size tried.
 
 use std::path::Path;
 use std::time::{Duration, Instant};
@@ -23,13 +26,44 @@ pub struct ScaleRun {
     pub rss: u64,
     /// The harness's threads with every node up (`/proc/self/task`).
     pub threads: usize,
+    /// Of those, the switch's workers (named `quiesce-sw-N`).
+    pub switch_threads: usize,
     /// CPU time of the switch's workers while the ring pings (every node
     /// once a second), as a share of one core: near idle.
     pub switch_cpu: f64,
 }
 
-/// Starts `nodes` ping peers with their logs in `folder`, and stops them.
-pub async fn run(nodes: usize, folder: &Path) -> Result<ScaleRun, BenchError> {
+/// Runs every size of `sizes` in turn, each with its logs in a folder of
+/// `work`; `progress` gets a line per size.
+pub async fn run_all(
+    sizes: &[usize],
+    work: &Path,
+    cpu_window: Duration,
+    progress: &mut dyn FnMut(&str),
+) -> Vec<(usize, Result<ScaleRun, BenchError>)> {
+    let mut runs = Vec::new();
+    for &n in sizes {
+        let run = run(n, &work.join(format!("scale-{n}")), cpu_window).await;
+        match &run {
+            Ok(run) => progress(&format!(
+                "scale {n}: up {:?}, teardown {:?}, rss {} MB, {} threads ({} switch workers), switch cpu {:.1}%",
+                run.up,
+                run.teardown,
+                run.rss / 1_000_000,
+                run.threads,
+                run.switch_threads,
+                run.switch_cpu * 100.0
+            )),
+            Err(e) => progress(&format!("scale {n}: failed: {e}")),
+        }
+        runs.push((n, run));
+    }
+    runs
+}
+
+/// Starts `nodes` ping peers with their logs in `folder`, measures the
+/// switch's CPU over `cpu_window`, and stops them.
+pub async fn run(nodes: usize, folder: &Path, cpu_window: Duration) -> Result<ScaleRun, BenchError> {
     std::fs::create_dir_all(folder).map_err(BenchError::setup(folder.display().to_string()))?;
     let suite = folder.join("scale.yaml");
     let plan = quiesce::suite::load_str(&suite_yaml(nodes), &suite)
@@ -53,14 +87,15 @@ pub async fn run(nodes: usize, folder: &Path) -> Result<ScaleRun, BenchError> {
     };
     let rss = resident_bytes();
     let threads = std::fs::read_dir("/proc/self/task").map_or(0, Iterator::count);
+    let switch_threads = switch_stats().len();
     let (cpu_before, window) = (switch_ticks(), Instant::now());
-    tokio::time::sleep(Duration::from_secs(2)).await;
+    tokio::time::sleep(cpu_window).await;
     let ticks = switch_ticks().saturating_sub(cpu_before) as f64;
     let switch_cpu = ticks / clock_ticks_per_second() / window.elapsed().as_secs_f64();
     let stopping = Instant::now();
     cluster.supervisor.stop_all().await;
     drop(cluster);
-    Ok(ScaleRun { up, teardown: stopping.elapsed(), rss, threads, switch_cpu })
+    Ok(ScaleRun { up, teardown: stopping.elapsed(), rss, threads, switch_threads, switch_cpu })
 }
 
 fn suite_yaml(nodes: usize) -> String {
@@ -93,18 +128,23 @@ pub fn resident_bytes() -> u64 {
         .map_or(0, |kb| kb * 1024)
 }
 
-/// User and system CPU time of the switch's workers (threads named
-/// `quiesce-sw-N`) so far, in clock ticks.
+/// User and system CPU time of the switch's workers so far, in clock
+/// ticks.
 fn switch_ticks() -> u64 {
-    let Ok(tasks) = std::fs::read_dir("/proc/self/task") else { return 0 };
+    switch_stats().iter().map(|stat| cpu_ticks(stat)).sum()
+}
+
+/// The `/proc/self/task/*/stat` line of each of the switch's workers
+/// (threads named `quiesce-sw-N`).
+fn switch_stats() -> Vec<String> {
+    let Ok(tasks) = std::fs::read_dir("/proc/self/task") else { return Vec::new() };
     tasks
         .filter_map(|task| {
             let path = task.ok()?.path();
             let comm = std::fs::read_to_string(path.join("comm")).ok()?;
             comm.starts_with("quiesce-sw-").then(|| std::fs::read_to_string(path.join("stat")).ok())?
         })
-        .map(|stat| cpu_ticks(&stat))
-        .sum()
+        .collect()
 }
 
 /// `utime + stime` from a `/proc/.../stat` line (fields 14 and 15; the

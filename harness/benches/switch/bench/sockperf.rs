@@ -1,9 +1,10 @@
-//! sockperf ping-pong: UDP round-trip times from node 0 to node 1.
+//! sockperf ping-pong: UDP round-trip times from a route's client to its
+//! server.
 
 use std::time::Duration;
 
 use super::error::BenchError;
-use super::pair::Pair;
+use super::nodes::Route;
 use super::tools::{self, Server};
 use quiesce::launcher::Launcher;
 
@@ -19,19 +20,19 @@ pub struct Rtt {
 /// Ping-pongs `msg`-byte UDP messages for `seconds`.
 pub async fn ping_pong(
     launcher: &Launcher,
-    pair: &Pair,
+    route: Route<'_>,
     msg: usize,
     seconds: u32,
     port: u16,
 ) -> Result<Rtt, BenchError> {
-    let (server_addr, port_s) = (pair.addr(1).to_string(), port.to_string());
+    let (server_addr, port_s) = (route.server_addr.to_string(), port.to_string());
     let server_argv = tools::argv(&["sockperf", "sr", "-i", &server_addr, "-p", &port_s]);
-    let server = Server::start(launcher, pair.ns(1), &server_argv, "udp", port).await?;
+    let server = Server::start(launcher, route.server, &server_argv, "udp", port).await?;
     let (secs, msg) = (seconds.to_string(), msg.to_string());
     let client =
         tools::argv(&["sockperf", "pp", "-i", &server_addr, "-p", &port_s, "-t", &secs, "-m", &msg, "--full-rtt"]);
     let timeout = Duration::from_secs(u64::from(seconds) + 15);
-    let out = tools::output(launcher, pair.ns(0), &client, timeout).await;
+    let out = tools::output(launcher, route.client, &client, timeout).await;
     drop(server);
     let out = out?;
     parse(&out)

@@ -1,9 +1,9 @@
-//! The baseline link: a veth pair between two fresh namespaces, made with
-//! rtnetlink.
+//! The baseline link: veth pairs, each between two fresh namespaces, made
+//! with rtnetlink.
 //!
-//! The pair is created inside the first namespace and its peer moved to
-//! the second, so nothing ever appears in the root namespace; the
-//! addresses (10.78.0.1/24 and 10.78.0.2/24) live only inside the two
+//! Each pair is created inside its first namespace and its peer moved to
+//! the second, so nothing ever appears in the root namespace; pair `i`'s
+//! addresses (10.78.i.1/24 and 10.78.i.2/24) live only inside its two
 //! namespaces. Closing the namespace fds removes both ends.
 
 use std::net::{IpAddr, Ipv4Addr};
@@ -13,19 +13,36 @@ use futures::TryStreamExt;
 use rtnetlink::{Handle, LinkUnspec, LinkVeth};
 
 use super::error::BenchError;
-use super::pair::Pair;
+use super::nodes::Nodes;
 use quiesce::net::ifconfig;
 
-const ADDRS: [Ipv4Addr; 2] = [Ipv4Addr::new(10, 78, 0, 1), Ipv4Addr::new(10, 78, 0, 2)];
 const NAMES: [&str; 2] = ["veth0", "veth1"];
 
-/// Two namespaces joined by a veth pair of `mtu`. Must be called on a
-/// tokio runtime.
-pub async fn pair(mtu: u32) -> Result<Pair, BenchError> {
+/// `count` veth pairs of `mtu`: nodes `2i` and `2i + 1` are the ends of
+/// pair `i`, as [`Nodes::pairwise`] routes. Must be called on a tokio
+/// runtime.
+pub async fn pairs(count: usize, mtu: u32) -> Result<Nodes, BenchError> {
+    let (mut ns, mut addrs) = (Vec::new(), Vec::new());
+    for i in 0..count {
+        let ends = addresses(i)?;
+        ns.extend(pair(mtu, ends).await?);
+        addrs.extend(ends);
+    }
+    Ok(Nodes::joined(ns, addrs))
+}
+
+/// The addresses of pair `i`.
+fn addresses(i: usize) -> Result<[Ipv4Addr; 2], BenchError> {
+    let third = u8::try_from(i).map_err(|_| BenchError::Environment(format!("veth pair {i}: at most 256 pairs")))?;
+    Ok([Ipv4Addr::new(10, 78, third, 1), Ipv4Addr::new(10, 78, third, 2)])
+}
+
+/// Two namespaces joined by a veth pair of `mtu` with addresses `addrs`.
+async fn pair(mtu: u32, addrs: [Ipv4Addr; 2]) -> Result<[OwnedFd; 2], BenchError> {
     let ns = [new_namespace()?, new_namespace()?];
     let first = connect(&ns[0]).await?;
     let err = |what: &str| {
-        let what = what.to_string();
+        let what = format!("{what} ({} to {})", addrs[0], addrs[1]);
         move |e: rtnetlink::Error| BenchError::Setup { what, source: std::io::Error::other(e.to_string()) }
     };
     first.link().add(LinkVeth::new(NAMES[0], NAMES[1]).build()).execute().await.map_err(err("the veth pair"))?;
@@ -35,11 +52,11 @@ pub async fn pair(mtu: u32) -> Result<Pair, BenchError> {
     let second = connect(&ns[1]).await?;
     for (i, handle) in [first, second].iter().enumerate() {
         let link = index(handle, NAMES[i]).await?;
-        handle.address().add(link, IpAddr::V4(ADDRS[i]), 24).execute().await.map_err(err("a veth address"))?;
+        handle.address().add(link, IpAddr::V4(addrs[i]), 24).execute().await.map_err(err("a veth address"))?;
         let up = LinkUnspec::new_with_index(link).mtu(mtu).up().build();
         handle.link().set(up).execute().await.map_err(err("veth MTU and up"))?;
     }
-    Ok(Pair::joined(ns, ADDRS))
+    Ok(ns)
 }
 
 /// A fresh namespace with `lo` up, made on a short-lived thread.
@@ -85,5 +102,17 @@ async fn index(handle: &Handle, name: &str) -> Result<u32, BenchError> {
         Ok(Some(link)) => Ok(link.header.index),
         Ok(None) => Err(BenchError::Setup { what: name.into(), source: std::io::Error::other("no such link") }),
         Err(e) => Err(BenchError::Setup { what: name.into(), source: std::io::Error::other(e.to_string()) }),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_pair_has_its_own_subnet() {
+        assert_eq!(addresses(0).unwrap(), [Ipv4Addr::new(10, 78, 0, 1), Ipv4Addr::new(10, 78, 0, 2)]);
+        assert_eq!(addresses(3).unwrap()[1], Ipv4Addr::new(10, 78, 3, 2));
+        assert!(addresses(256).unwrap_err().to_string().contains("at most 256"));
     }
 }
