@@ -63,6 +63,10 @@ struct Args {
     /// target/bench-plot.svg in the workspace).
     #[arg(long)]
     plot: Option<PathBuf>,
+    /// Be the rootless side of the user-namespace rows (started by the
+    /// bench itself, as an ordinary user).
+    #[arg(long = "rootless-side", hide = true)]
+    rootless_side: bool,
     /// Passed by `cargo bench` to every bench target; changes nothing.
     #[arg(long, hide = true)]
     bench: bool,
@@ -86,6 +90,7 @@ impl Args {
             settings.sizes = sizes.iter().copied().map(usize::from).collect();
         }
         settings.scale = self.nodes.clone().unwrap_or(settings.scale);
+        settings.rootless_side = std::env::current_exe().ok();
         if let Some(secs) = self.cpu_seconds {
             settings.cpu_window = std::time::Duration::from_secs(secs);
         }
@@ -108,6 +113,10 @@ fn write(report: &Report, out: Option<&Path>, plot: &Path) -> Result<(), BenchEr
 
 fn main() -> std::process::ExitCode {
     let args = Args::parse();
+    if args.rootless_side {
+        // Before any thread: it enters a user namespace.
+        return bench::rootless::child(args.seconds.unwrap_or(5));
+    }
     let settings = args.settings();
     let plot = args.plot.clone().unwrap_or_else(default_plot);
     let runtime = match tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build() {

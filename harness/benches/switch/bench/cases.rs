@@ -4,7 +4,7 @@
 use super::error::BenchError;
 use super::nodes::Nodes;
 use super::samples::{self, Samples};
-use super::{activation, faulted, iperf, sockperf, stats, veth, Settings, MTU_MAX};
+use super::{activation, faulted, iperf, rootless, sockperf, stats, veth, Settings, MTU_MAX};
 use quiesce::launcher::Launcher;
 use quiesce::net::Offload;
 
@@ -131,6 +131,8 @@ pub async fn run(settings: &Settings, progress: &mut dyn FnMut(&str)) -> Result<
                 progress(&format!("{rep_text} {line}"));
             }
         }
+        port += 2;
+        rootless_rep(&launcher, &links.switch, settings, rep, port, &mut samples, progress).await?;
         port += 1;
         let times = activation::measure(&launcher, &links.switch, settings.activations, port).await?;
         let micros = stats::sorted(&times.iter().map(|d| d.as_secs_f64() * 1e6).collect::<Vec<_>>());
@@ -199,4 +201,48 @@ fn record_udp(samples: &mut Samples, prefix: &str, side: &str, rate: iperf::UdpR
     samples.add(format!("{prefix}-kpps/{side}"), kpps);
     samples.add(format!("{prefix}-lost/{side}"), rate.lost_percent());
     format!("{prefix}/{side}: {kpps:.0} kpps delivered, {:.1}% lost", rate.lost_percent())
+}
+
+/// One repetition of the user-namespace rows: the rootless side (a child
+/// process) and root (here, on `nodes`), alternating which goes first. A
+/// rootless side that cannot run (user namespaces forbidden) leaves its
+/// rows empty and says why; the bench goes on.
+async fn rootless_rep(
+    launcher: &Launcher,
+    nodes: &Nodes,
+    settings: &Settings,
+    rep: usize,
+    port: u16,
+    samples: &mut Samples,
+    progress: &mut dyn FnMut(&str),
+) -> Result<(), BenchError> {
+    let Some(exe) = &settings.rootless_side else { return Ok(()) };
+    let seconds = settings.seconds;
+    let order: &[bool] = if rep.is_multiple_of(2) { &[true, false] } else { &[false, true] };
+    for &rootless in order {
+        let figures = if rootless {
+            match rootless::measure(exe, seconds).await {
+                Ok(figures) => figures,
+                Err(e) => {
+                    progress(&format!("rep {} rootless side: failed: {e}", rep + 1));
+                    continue;
+                }
+            }
+        } else {
+            rootless::figures(launcher, nodes, seconds, port).await?
+        };
+        let side = samples::side(rootless);
+        samples.add(format!("userns-tcp/{side}"), figures.tcp_gbps);
+        samples.add(format!("userns-kpps/{side}"), figures.kpps);
+        samples.add(format!("userns-lost/{side}"), figures.lost);
+        let who = if rootless { "rootless" } else { "root" };
+        progress(&format!(
+            "rep {} {who}: TCP {:.2} Gbit/s, 64 B {:.0} kpps, {:.1}% lost",
+            rep + 1,
+            figures.tcp_gbps,
+            figures.kpps,
+            figures.lost
+        ));
+    }
+    Ok(())
 }

@@ -24,6 +24,7 @@ pub mod machine;
 pub mod nodes;
 pub mod plot;
 pub mod report;
+pub mod rootless;
 pub mod rows;
 pub mod samples;
 pub mod scale;
@@ -65,6 +66,11 @@ pub struct Settings {
     pub cpu_window: Duration,
     /// Where scale runs keep node logs (removed afterwards).
     pub work: PathBuf,
+    /// The bench binary, which runs the rootless side of the
+    /// user-namespace rows ([`rootless`]) when started with
+    /// [`rootless::FLAG`]; `None` (a test binary cannot be that side) leaves
+    /// those rows empty.
+    pub rootless_side: Option<PathBuf>,
 }
 
 impl Settings {
@@ -79,6 +85,7 @@ impl Settings {
             scale: vec![200, 500, 1000],
             cpu_window: Duration::from_secs(10),
             work,
+            rootless_side: None,
         }
     }
 
@@ -94,6 +101,7 @@ impl Settings {
             scale: vec![5],
             cpu_window: Duration::from_secs(1),
             work,
+            rootless_side: None,
         }
     }
 }

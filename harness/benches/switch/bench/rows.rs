@@ -44,7 +44,30 @@ fn link_rows(s: &Samples, sizes: &[usize]) -> Vec<Row> {
     rows.extend(udp_rows(s, sizes));
     rows.push(row(s, "fault activation p50: add_rule to first drop (us)", "act-p50", None, Target::None));
     rows.push(row(s, "fault activation p99 (us)", "act-p99", None, Target::None));
+    rows.extend(rootless_rows(s));
     rows
+}
+
+/// The switch without root (quiesce column) against the switch as root
+/// (baseline column), not veth.
+fn rootless_rows(s: &Samples) -> Vec<Row> {
+    vec![
+        row(
+            s,
+            "rootless against root: TCP, 1 stream, MTU 1500 (Gbit/s)",
+            "userns-tcp",
+            None,
+            Target::RatioOfRootAtLeast(0.9),
+        ),
+        row(
+            s,
+            "rootless against root: 64-byte UDP delivered (kpackets/s)",
+            "userns-kpps",
+            None,
+            Target::RatioOfRootAtLeast(0.9),
+        ),
+        row(s, "rootless against root: 64-byte UDP lost (%)", "userns-lost", None, Target::None).by_difference(),
+    ]
 }
 
 fn tcp_rows(s: &Samples) -> Vec<Row> {
@@ -177,5 +200,21 @@ mod tests {
             "{table}"
         );
         assert!(table.contains("| 1000 nodes: of which switch workers | — | — |  | = 2 |"), "{table}");
+    }
+
+    #[test]
+    fn the_rootless_rows_compare_with_root_not_veth() {
+        let mut s = Samples::default();
+        for (key, v) in
+            [("userns-tcp/q", 9.5), ("userns-tcp/b", 10.0), ("userns-kpps/q", 80.0), ("userns-kpps/b", 100.0)]
+        {
+            s.add(key, v);
+        }
+        let table = table(&s, &[64], &[]).render();
+        let tcp = table.lines().find(|l| l.contains("rootless against root: TCP")).expect("the TCP row");
+        assert!(tcp.ends_with("| 0.95 | >= 0.9 of root — met |"), "{tcp}");
+        let udp = table.lines().find(|l| l.contains("rootless against root: 64-byte UDP delivered")).expect("UDP");
+        assert!(udp.ends_with("| 0.80 | >= 0.9 of root — **not met** |"), "{udp}");
+        assert!(!table.lines().filter(|l| l.contains("rootless")).any(|l| l.contains("veth")), "{table}");
     }
 }

@@ -17,6 +17,9 @@ pub enum Target {
         /// What quiesce must exceed (0 for no floor).
         floor: f64,
     },
+    /// quiesce / baseline at least this, where the baseline is quiesce as
+    /// root (the rootless rows), not veth.
+    RatioOfRootAtLeast(f64),
     /// quiesce - baseline at most this.
     AddedAtMost(f64),
     /// quiesce at most this.
@@ -80,6 +83,7 @@ impl Row {
         match self.target {
             Target::None => None,
             Target::RatioAtLeast { ratio, floor } => Some(q / self.baseline?.median >= ratio && q > floor),
+            Target::RatioOfRootAtLeast(ratio) => Some(q / self.baseline?.median >= ratio),
             Target::AddedAtMost(added) => Some(q - self.baseline?.median <= added),
             Target::AtMost(limit) => Some(q <= limit),
             Target::Equal(value) => Some(q == value),
@@ -104,6 +108,7 @@ impl Row {
             Target::None => return String::new(),
             Target::RatioAtLeast { ratio, floor } if floor > 0.0 => format!(">= {ratio} of veth and > {floor}"),
             Target::RatioAtLeast { ratio, .. } => format!(">= {ratio} of veth"),
+            Target::RatioOfRootAtLeast(ratio) => format!(">= {ratio} of root"),
             Target::AddedAtMost(added) => format!("<= veth + {added}"),
             Target::AtMost(limit) => format!("< {limit}"),
             Target::Equal(value) => format!("= {value}"),
