@@ -44,10 +44,11 @@ impl Cli {
 /// The subcommands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Run suites (needs root).
+    /// Run suites (as root, or as an ordinary user in a user namespace of
+    /// its own: docs/rootless.md).
     Run(run::RunArgs),
     /// Run a suite's nemesis from many seeds; keep, replay and shrink the
-    /// schedules that fail (needs root, but `--dry-run`).
+    /// schedules that fail (as `run`; `--dry-run` runs nothing).
     Explore(explore::ExploreArgs),
     /// Validate suite files without running anything (no privilege needed).
     Check {
