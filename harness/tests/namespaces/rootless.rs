@@ -75,12 +75,7 @@ impl Stage {
         let mut command = self.command(suite, extra);
         // SAFETY: between fork and exec, only async-signal-safe calls.
         unsafe {
-            command.pre_exec(|| {
-                nix::unistd::setgroups(&[])?;
-                nix::unistd::setgid(UID.into())?;
-                nix::unistd::setuid(UID.into())?;
-                Ok(())
-            });
+            command.pre_exec(|| Ok(quiesce::userns::become_user(UID)?));
         }
         command.output().expect("run quiesce")
     }
@@ -180,10 +175,7 @@ fn user_namespaces_forbidden_exit_3_and_name_the_setting() {
             )?;
             nix::unistd::write(&setting, b"0")?;
             drop(setting);
-            nix::unistd::setgroups(&[])?;
-            nix::unistd::setgid(UID.into())?;
-            nix::unistd::setuid(UID.into())?;
-            Ok(())
+            Ok(quiesce::userns::become_user(UID)?)
         });
     }
     let output = command.output().expect("run quiesce");

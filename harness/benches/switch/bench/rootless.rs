@@ -100,14 +100,9 @@ pub async fn measure(exe: &Path, seconds: u32) -> Result<Figures, BenchError> {
     let tun = TunMode::open_to_all().map_err(BenchError::setup(format!("mode 0666 on {TUN}")))?;
     let mut command = std::process::Command::new(&copy);
     command.arg(FLAG).arg("--seconds").arg(seconds.to_string()).current_dir(stage.path());
-    // SAFETY: between fork and exec, only the three raw syscalls.
+    // SAFETY: between fork and exec, only raw syscalls.
     unsafe {
-        command.pre_exec(|| {
-            nix::unistd::setgroups(&[])?;
-            nix::unistd::setgid(UID.into())?;
-            nix::unistd::setuid(UID.into())?;
-            Ok(())
-        });
+        command.pre_exec(|| Ok(quiesce::userns::become_user(UID)?));
     }
     let output = tokio::task::spawn_blocking(move || command.output())
         .await
