@@ -3,14 +3,15 @@
 //! ids with a suggestion when one is unknown; and templates resolved against
 //! the nodes, recording which `{variant.KEY}` they use.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::time::Duration;
 
 use super::duration;
 use super::error::{did_you_mean, nearest};
-use super::limits::{MAX_DURATION, MAX_DURATION_TEXT, MAX_ISSUES, MAX_LISTED};
+use super::limits::{MAX_DURATION, MAX_DURATION_TEXT, MAX_ISSUES, MAX_LISTED, MAX_NODES};
 use super::locate::{Locator, Path};
 use super::plan::{NodeId, Piece, Targets, Template};
+use super::ranges::{self, Range};
 use super::raw::Names;
 use super::template::{self, Part};
 use super::vocabulary::{spec_word, spec_words};
@@ -91,14 +92,20 @@ impl NodeIndex {
         if let Some(&id) = self.ids.get(name) {
             return Some(id);
         }
+        if ranges::is_range(name) {
+            let help = Some("name one node here; ranges stand for nodes in `nodes:`, targets and `ring:`".into());
+            cx.at(path, format!("`{name}` stands for several nodes, and one is expected here"), help);
+            return None;
+        }
         let help = did_you_mean(name, self.names.iter().map(String::as_str))
-            .or_else(|| Some(format!("the nodes are {}", quoted(&self.names))));
+            .or_else(|| Some(format!("the nodes are {}", self.listed())));
         cx.at(path, format!("unknown node `{name}`"), help);
         None
     }
 
-    /// Resolves a step's targets: `s1`, `[s1, s2]` (at least one node, none
-    /// twice), or a spec word alone (`majority`, or `[majority]`).
+    /// Resolves a step's targets: `s1`, `[s1, s2]`, a range `n[0-9]` or
+    /// ranges in a list (at least one node, none twice), or a spec word
+    /// alone (`majority`, or `[majority]`).
     pub fn targets(&self, cx: &mut Checker<'_>, names: &Names, path: &Path) -> Targets {
         if let Names::Where(expression) = names {
             if let Err(e) = crate::view::check_syntax(expression) {
@@ -116,29 +123,87 @@ impl NodeIndex {
         if items.is_empty() {
             cx.at(path, "expected at least one node", Some(self.choices()));
         }
+        Targets::Nodes(self.nodes(cx, &items, path))
+    }
+
+    /// The nodes of a list of names and ranges, in order, each at its index
+    /// under `path` (or at `path` itself for a single scalar): each must
+    /// exist, none may be listed twice, and target words are refused. This
+    /// is where every list of node names in a step is resolved.
+    pub fn nodes(&self, cx: &mut Checker<'_>, items: &[(Option<usize>, &str)], path: &Path) -> Vec<NodeId> {
         let mut ids = Vec::new();
-        for (i, name) in items {
+        let mut seen = HashSet::new();
+        for &(i, written) in items {
             let at = i.map_or_else(|| path.clone(), |i| path.index(i));
-            if spec_word(name).is_some() {
-                let help = Some(format!("write `{name}` on its own, not in a list with node names"));
-                cx.at(&at, format!("`{name}` chooses nodes itself and cannot be listed with others"), help);
+            if spec_word(written).is_some() {
+                let help = Some(format!("write `{written}` on its own, not in a list with node names"));
+                cx.at(&at, format!("`{written}` chooses nodes itself and cannot be listed with others"), help);
                 continue;
             }
-            match self.ids.get(name) {
-                Some(&id) if ids.contains(&id) => cx.at(&at, format!("`{name}` is listed twice"), None),
-                Some(&id) => ids.push(id),
-                None => {
-                    let near = nearest(name, self.names.iter().map(String::as_str).chain(spec_words()));
-                    let help = near.map_or_else(|| self.choices(), |n| format!("did you mean `{n}`?"));
-                    cx.at(&at, format!("unknown node `{name}`"), Some(help));
-                }
+            match ranges::parse(written) {
+                Ok(None) => match self.ids.get(written) {
+                    Some(&id) if !seen.insert(id) => cx.at(&at, format!("`{written}` is listed twice"), None),
+                    Some(&id) => ids.push(id),
+                    None => {
+                        let near = nearest(written, self.names.iter().map(String::as_str).chain(spec_words()));
+                        let help = near.map_or_else(|| self.choices(), |n| format!("did you mean `{n}`?"));
+                        cx.at(&at, format!("unknown node `{written}`"), Some(help));
+                    }
+                },
+                Ok(Some(range)) => self.range(cx, &range, &at, (&mut ids, &mut seen)),
+                Err(problem) => cx.at(&at, problem.message, Some(problem.help)),
             }
         }
-        Targets::Nodes(ids)
+        ids
+    }
+
+    /// The nodes of `range` (written at `at`) added to `ids`; a name that
+    /// is not a node, or is already listed, is reported once for the range.
+    fn range(
+        &self,
+        cx: &mut Checker<'_>,
+        range: &Range,
+        at: &Path,
+        (ids, seen): (&mut Vec<NodeId>, &mut HashSet<NodeId>),
+    ) {
+        let nodes = quoted(&ranges::fold(&self.names));
+        if range.len() > MAX_NODES {
+            let help = Some(format!("a suite has at most {MAX_NODES} nodes; the nodes are {nodes}"));
+            cx.at(at, format!("`{range}` stands for {} nodes", range.len()), help);
+            return;
+        }
+        let (mut unknown, mut twice) = (Vec::new(), Vec::new());
+        for name in range.names() {
+            match self.ids.get(&name) {
+                Some(&id) if !seen.insert(id) => twice.push(name),
+                Some(&id) => ids.push(id),
+                None => unknown.push(name),
+            }
+        }
+        let more = |list: &[String]| match list.len() {
+            1 => String::new(),
+            n => format!(" and {} more", n - 1),
+        };
+        if let Some(first) = unknown.first() {
+            let message = format!("unknown node `{first}`{} in `{range}`", more(&unknown));
+            cx.at(at, message, Some(format!("the nodes are {nodes}")));
+        }
+        if let Some(first) = twice.first() {
+            cx.at(at, format!("`{range}` lists `{first}`{}, which is already listed", more(&twice)), None);
+        }
+    }
+
+    /// The node names for a help line: listed, or for many nodes with
+    /// their runs written as ranges (`n[0-999]`).
+    fn listed(&self) -> String {
+        match self.names.len() > MAX_LISTED {
+            true => quoted(&ranges::fold(&self.names)),
+            false => quoted(&self.names),
+        }
     }
 
     fn choices(&self) -> String {
-        format!("give node names ({}) or one of {}", quoted(&self.names), quoted(&spec_words()))
+        format!("give node names ({}) or one of {}", self.listed(), quoted(&spec_words()))
     }
 }
 

@@ -226,12 +226,24 @@ impl Locator {
 /// 255 it stops, which is a nesting too deep.
 fn syntax(e: &ScanError, source: &str) -> Refused {
     let at = Pos::at(*e.marker(), 1);
-    let tab = source.lines().nth(at.line.saturating_sub(1)).is_some_and(|l| l.contains('\t'));
+    let line = source.lines().nth(at.line.saturating_sub(1)).unwrap_or_default();
+    let tab = line.contains('\t');
     let help = tab.then(|| "YAML takes a tab as a space in few places; write spaces".to_string());
+    let help = help.or_else(|| unquoted_range(line, at.column));
     match e.info() {
         "recursion limit exceeded" => Refused::limit(&Limit::Depth, at),
         info => Refused { message: info.to_string(), help, at },
     }
+}
+
+/// Help for a syntax error at `column` of `line` where a node range
+/// (`n[0-4]`) stands unquoted in a flow list or map, which its `[` breaks.
+fn unquoted_range(line: &str, column: usize) -> Option<String> {
+    let chars: Vec<char> = line.chars().collect();
+    let before = chars.get(column.checked_sub(2)?)?;
+    let name_char = |c: &char| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-');
+    (chars.get(column - 1) == Some(&'[') && name_char(before))
+        .then(|| "in `[...]` or `{...}`, quote a node range: `\"n[0-4]\"`, or write the list one item a line".into())
 }
 
 /// The first YAML 1.1 line break in `source`: its line, column and char.

@@ -5,11 +5,11 @@
 //!
 //! 1. **Words and scalars.** [`vocabulary`] declares the language once: the
 //!    step actions, their modifiers and which goes with which, the fault and
-//!    check kinds, target words, protocols, methods. [`duration`], [`rate`]
-//!    and [`template`] parse scalars; [`limits`] says how large a suite may
-//!    be; [`locate`] maps paths in the YAML to lines and columns (checking
-//!    the file's limits as it parses), and [`error`] renders diagnostics
-//!    rustc-style.
+//!    check kinds, target words, protocols, methods. [`duration`], [`rate`],
+//!    [`ranges`] (`n[0-999]`) and [`template`] parse scalars; [`limits`]
+//!    says how large a suite may be; [`locate`] maps paths in the YAML to
+//!    lines and columns (checking the file's limits as it parses), and
+//!    [`error`] renders diagnostics rustc-style.
 //! 2. **Raw.** `shapes` holds the JSON Schema shapes of values kept as text
 //!    (from the vocabulary); `raw_values`, `raw_steps` and `raw` are a serde
 //!    mirror of the YAML (shape errors and unknown keys, with serde's
@@ -48,6 +48,7 @@ pub mod nemesis;
 mod only;
 pub mod plan;
 mod points;
+pub mod ranges;
 pub mod rate;
 mod raw;
 mod raw_steps;

@@ -46,7 +46,8 @@ pub struct RawSuite {
     pub subnet: Option<String>,
     /// How to run and observe each kind of peer: program name to program.
     pub programs: Map<RawProgram>,
-    /// Node name to program name, in order.
+    /// Node name to program name, in order; a key `n[0-999]` declares the
+    /// nodes `n0` to `n999`.
     #[schemars(with = "shapes::Nodes")]
     pub nodes: Map<String>,
     /// Which node pairs can exchange packets (default: every pair); each `a-b`

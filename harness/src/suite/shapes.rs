@@ -18,6 +18,9 @@ use super::vocabulary::{self, spec_words, ActionKind, ChurnFrom, Expect, Modifie
 /// Names of nodes, variants, points and fault ids.
 const NAME: &str = "^[A-Za-z0-9_.-]+$";
 
+/// A node name, or a range of them (`n[0-999]`, [`super::ranges`]).
+const NODES: &str = r"^([A-Za-z0-9_.-]+|[A-Za-z0-9_.-]*\[[0-9]+-[0-9]+\][A-Za-z0-9_.-]*)$";
+
 /// A fault id as written: a name, where `{i}` may stand for the iteration
 /// of a `repeat` ([`vocabulary::ITERATION`]).
 const FAULT_ID: &str = r"^([A-Za-z0-9_.-]|\{i\})+$";
@@ -173,6 +176,18 @@ schema_type!(
 );
 
 schema_type!(
+    /// One node's name or a range of nodes, not a target word.
+    NodeNames,
+    inline = false,
+    |g| json_schema!({
+        "description": "A node name (letters, digits, `_`, `.` and `-`), or a range of them: `n[0-999]` is `n0` to `n999`, `n[000-999]` is `n000` to `n999`.",
+        "type": ["string", "integer"],
+        "pattern": NODES,
+        "not": { "enum": words() }
+    })
+);
+
+schema_type!(
     /// A step's `variants:`: one variant name or a list.
     VariantNames,
     inline = true,
@@ -192,7 +207,7 @@ schema_type!(
     |g| json_schema!({
         "type": "object",
         "minProperties": 1,
-        "propertyNames": { "pattern": NAME, "not": { "enum": words() } },
+        "propertyNames": { "pattern": NODES, "not": { "enum": words() } },
         "additionalProperties": { "type": "string", "description": "The node's program, a key of `programs`." }
     })
 );
@@ -220,7 +235,7 @@ schema_type!(
             "enum": words()
         });
         json_schema!({
-            "description": "Targets: a node name, a list of node names, one of the words `one`, `minority`, `majority`, `all`, `others` (alone), or `{where: JQ}`: the nodes whose probe result makes JQ true when the step runs.",
+            "description": "Targets: a node name or range (`n[0-9]`), a list of them, one of the words `one`, `minority`, `majority`, `all`, `others` (alone), or `{where: JQ}`: the nodes whose probe result makes JQ true when the step runs.",
             "anyOf": [
                 word,
                 {
@@ -229,8 +244,8 @@ schema_type!(
                     "required": ["where"],
                     "additionalProperties": false
                 },
-                g.subschema_for::<NodeName>(),
-                { "type": "array", "minItems": 1, "uniqueItems": true, "items": g.subschema_for::<NodeName>() },
+                g.subschema_for::<NodeNames>(),
+                { "type": "array", "minItems": 1, "uniqueItems": true, "items": g.subschema_for::<NodeNames>() },
                 { "type": "array", "minItems": 1, "maxItems": 1, "items": word }
             ]
         })

@@ -18,6 +18,7 @@ use super::error::{did_you_mean, nearest};
 use super::limits::{MAX_NAME_BYTES, MAX_NODES};
 use super::locate::{Locator, Path};
 use super::plan::{Expect, Links, NodeId, NodePlan, Plan, Probe, Program, Template, Variant};
+use super::ranges;
 use super::raw::{Map, Names, RawProbe, RawProgram, RawSuite};
 use super::steps::{self, Scope};
 use super::urls::{self, Urls};
@@ -131,26 +132,89 @@ fn nodes(cx: &mut Checker<'_>, raw: &Map<String>, programs: &Map<RawProgram>) ->
     }
     let mut plans = Vec::new();
     let mut index = NodeIndex { names: Vec::new(), ids: HashMap::new() };
-    for (name, program) in &raw.0 {
-        let at = path.key(name);
-        cx.name_length("node", name, &at, true);
-        if !valid_path_name(name) {
-            cx.at_key(&at, format!("`{name}` is not a valid node name"), Some(PATH_NAME_HELP.into()));
-        } else if spec_word(name).is_some() {
-            let help = format!("{} choose nodes in steps; give the node another name", quoted(&spec_words()));
-            cx.at_key(&at, format!("`{name}` cannot be a node name"), Some(help));
-        }
+    let mut keys: Vec<&str> = Vec::new();
+    for (key, program) in &raw.0 {
+        let at = path.key(key);
         if programs.get(program).is_none() {
             let known: Vec<&str> = programs.keys().collect();
             let help = did_you_mean(program, known.iter().copied())
                 .or_else(|| Some(format!("the programs are {}", quoted(&known))));
             cx.at(&at, format!("unknown program `{program}`"), help);
         }
-        index.ids.insert(name.clone(), plans.len());
-        index.names.push(name.clone());
-        plans.push(NodePlan { name: name.clone(), program: program.clone() });
+        let Some(names) = node_names(cx, key, &at, plans.len()) else { continue };
+        let mut clash = None;
+        for name in names {
+            if let Some(&id) = index.ids.get(&name) {
+                clash.get_or_insert((name, keys[id]));
+                continue;
+            }
+            index.ids.insert(name.clone(), plans.len());
+            index.names.push(name.clone());
+            keys.push(key);
+            plans.push(NodePlan { name, program: program.clone() });
+        }
+        if let Some((name, first)) = clash {
+            let line = cx.loc.key(&path.key(first)).map_or(0, |p| p.line);
+            let help = Some("give each node one key: make the ranges not overlap".into());
+            let message = match name == *key {
+                true => format!("`{name}` is declared already, by `{first}` (line {line})"),
+                false => format!("`{key}` declares `{name}`, which `{first}` (line {line}) declares already"),
+            };
+            cx.at_key(&at, message, help);
+        }
     }
     (plans, index)
+}
+
+/// The names a key of `nodes:` declares (at `at`): itself, or a range's
+/// names, each a valid node name; `None` when it has a problem (reported).
+/// `before` nodes are declared already, for the limit.
+fn node_names(cx: &mut Checker<'_>, key: &str, at: &Path, before: usize) -> Option<Vec<String>> {
+    let range = match ranges::parse(key) {
+        Ok(range) => range,
+        Err(problem) => {
+            cx.at_key(at, problem.message, Some(problem.help));
+            return None;
+        }
+    };
+    let Some(range) = range else {
+        node_name(cx, key, at);
+        return Some(vec![key.to_string()]);
+    };
+    if before + range.len() > MAX_NODES {
+        let help = Some(format!("each node is a network namespace, a process and a socket; {MAX_NODES} is the most"));
+        let message = match before {
+            0 => format!("`{key}` declares {} nodes, more than a suite may have", range.len()),
+            n => {
+                format!("`{key}` declares {} nodes, and with the {n} before it more than a suite may have", range.len())
+            }
+        };
+        cx.at_key(at, message, help);
+        return None;
+    }
+    cx.name_length("node", &range.longest(), at, true);
+    let first = range.name(0);
+    if !valid_path_name(&first) {
+        cx.at_key(
+            at,
+            format!("`{key}` declares `{first}`, which is not a valid node name"),
+            Some(PATH_NAME_HELP.into()),
+        );
+        return None;
+    }
+    Some(range.names().collect())
+}
+
+/// A node name written as a key of `nodes:`, at `at`: valid and not a
+/// target word.
+fn node_name(cx: &mut Checker<'_>, name: &str, at: &Path) {
+    cx.name_length("node", name, at, true);
+    if !valid_path_name(name) {
+        cx.at_key(at, format!("`{name}` is not a valid node name"), Some(PATH_NAME_HELP.into()));
+    } else if spec_word(name).is_some() {
+        let help = format!("{} choose nodes in steps; give the node another name", quoted(&spec_words()));
+        cx.at_key(at, format!("`{name}` cannot be a node name"), Some(help));
+    }
 }
 
 fn programs(
