@@ -97,6 +97,7 @@ fn places() -> Vec<(String, String)> {
         ("programs.*.probe".into(), program("probe: { KEY: 1 }")),
         ("steps[]".into(), step("KEY: 1")),
         ("checks[]".into(), check("KEY: 1")),
+        ("links".into(), format!("{HEAD}links: {{ KEY: 1 }}\n")),
     ];
     for action in ["await", "partition", "breakpoint", "continue", "disarm", "repeat", "nemesis"] {
         out.push((format!("steps[].{action}"), step(&format!("{action}: {{ KEY: 1 }}"))));
@@ -436,7 +437,7 @@ nodes:
   s2: serf
   s3: serf
   o1: other
-links: [s1-s2, [s2, s3], s1-s3, s3-o1, [s1, o1]]
+links: { ring: [o1, "s[1-3]"] }
 variants:
   before: { rules: 1.10, expect: fail }
   after: { rules: true, expect: pass }
@@ -582,6 +583,7 @@ fn the_schema_rejects_what_the_loader_rejects() {
         ("kill with a signal that is not one", step("kill: a\n    signal: FOO")),
         ("a word listed with names", step("pause: [a, all]")),
         ("a partition of one group", step("partition: [[a]]")),
+        ("links as a map without ring", format!("{HEAD}links: {{}}\n")),
         ("a one-way partition without to", step("partition: { from: a }")),
         ("icmp with a port", step("drop: { proto: icmp, port: 80 }")),
         ("probability above 1", step("drop: {}\n    probability: 1.5")),
@@ -613,6 +615,21 @@ fn the_schema_rejects_what_the_loader_rejects() {
     for (what, yaml) in &cases {
         assert!(suite::load_str(yaml, Path::new("x.yaml")).is_err(), "{what}: the loader accepts\n{yaml}");
         assert!(schema_errors(yaml).is_some(), "{what}: the schema accepts\n{yaml}");
+    }
+}
+
+#[test]
+fn both_forms_of_links_and_ranges_are_valid() {
+    let nodes = "programs:\n  p:\n    command: [x]\nnodes:\n  s[1-3]: p\n  o1: p\n";
+    let fine = [
+        format!("{nodes}links: [s1-s2, [s2, s3], s1-s3, s3-o1, [s1, o1]]\n"),
+        format!("{nodes}links: {{ ring: [o1, \"s[1-3]\"] }}\n"),
+        format!("{nodes}links:\n  ring: s[1-3]\n"),
+        format!("{nodes}steps:\n  - partition:\n      - s[1-2]\n      - [s3, o1]\n"),
+    ];
+    for yaml in &fine {
+        suite::load_str(yaml, Path::new("x.yaml")).unwrap_or_else(|e| panic!("{e}\n{yaml}"));
+        assert_valid(yaml, yaml);
     }
 }
 

@@ -4,7 +4,7 @@
 
 use std::path::Path;
 
-use quiesce::suite::plan::{Action, PartitionShape, Plan, Targets};
+use quiesce::suite::plan::{Action, Links, PartitionShape, Plan, Targets};
 use quiesce::suite::{self};
 
 /// Four lines: one program; `nodes:` follows on line 4.
@@ -181,4 +181,48 @@ fn ranges_in_targets_stand_for_their_nodes() {
     assert_eq!((flow.from.clone(), flow.to.clone()), (Some(nodes(&[1, 2])), Some(nodes(&[8, 9]))));
     let Action::Exec { nodes: on, .. } = actions[4] else { panic!("{:?}", actions[4]) };
     assert_eq!(on, &nodes(&[7, 8]));
+}
+
+#[test]
+fn ring_errors_say_where_and_what() {
+    let cases = [
+        ("a ring of one node", ten("links: { ring: [n1] }\n"), vec!["x.yaml:6:16", "a ring of one node links nothing"]),
+        ("an empty ring", ten("links: { ring: [] }\n"), vec!["x.yaml:6:16", "a ring needs at least two nodes"]),
+        ("a node twice", ten("links: { ring: [n1, n2, n1] }\n"), vec!["x.yaml:6:25", "`n1` is listed twice"]),
+        (
+            "an unknown node",
+            ten("links: { ring: [n1, n11] }\n"),
+            vec!["x.yaml:6:21", "unknown node `n11`", "did you mean `n1`?"],
+        ),
+        (
+            "a range past the nodes",
+            ten("links:\n  ring: n[5-10]\n"),
+            vec!["x.yaml:7:9", "unknown node `n10` in `n[5-10]`"],
+        ),
+        ("a target word", ten("links: { ring: all }\n"), vec!["x.yaml:6:16", "`all` chooses nodes itself"]),
+        ("where", ten("links: { ring: { where: '.x' } }\n"), vec!["x.yaml:6:16", "a ring is made of named nodes"]),
+        (
+            "a misspelt key",
+            ten("links: { rign: [n1, n2] }\n"),
+            vec!["x.yaml:6:10", "unknown field `rign`", "did you mean `ring`?"],
+        ),
+        ("no ring", ten("links: {}\n"), vec!["x.yaml:6:8", "`links` written as a map needs `ring:`"]),
+    ];
+    for (what, source, fragments) in cases {
+        let error = error_of(&source);
+        for fragment in fragments {
+            assert!(error.contains(fragment), "{what}: expected {fragment:?} in:\n{error}\nfrom:\n{source}");
+        }
+    }
+}
+
+#[test]
+fn a_ring_links_each_node_to_the_next_and_the_last_to_the_first() {
+    let plan = plan_of(&format!("{PROGRAM}nodes:\n  n[0-3]: p\n  h: p\nlinks:\n  ring: [h, \"n[0-3]\"]\n"));
+    assert_eq!(plan.links, Links::Pairs(vec![(0, 4), (0, 1), (1, 2), (2, 3), (3, 4)]));
+    let two = plan_of(&ten("links: { ring: [n3, n7] }\n"));
+    assert_eq!(two.links, Links::Pairs(vec![(3, 7)]), "two nodes make one link");
+    let thousand = plan_of(&format!("{PROGRAM}nodes:\n  n[0-999]: p\nlinks:\n  ring: n[0-999]\n"));
+    let Links::Pairs(pairs) = &thousand.links else { panic!("{:?}", thousand.links) };
+    assert_eq!((pairs.len(), pairs[0], pairs[999]), (1000, (0, 1), (0, 999)));
 }

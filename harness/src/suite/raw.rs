@@ -16,7 +16,7 @@
 
 use std::fmt;
 
-use serde::de::{self, Deserializer, MapAccess, Visitor};
+use serde::de::{self, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde::Deserialize;
 
 use super::raw_values::present;
@@ -50,10 +50,9 @@ pub struct RawSuite {
     /// nodes `n0` to `n999`.
     #[schemars(with = "shapes::Nodes")]
     pub nodes: Map<String>,
-    /// Which node pairs can exchange packets (default: every pair); each `a-b`
-    /// or `[a, b]`.
-    #[schemars(with = "Option<Vec<shapes::Link>>")]
-    pub links: Option<Vec<Names>>,
+    /// Which node pairs can exchange packets (default: every pair): a list of
+    /// pairs, each `a-b` or `[a, b]`, or `{ ring: [NODES...] }`.
+    pub links: Option<RawLinks>,
     /// Runs of the same script with different values: variant name to
     /// `KEY: VALUE` (for `{variant.KEY}`) and `expect` (default: one variant
     /// `default`, expect `pass`).
@@ -65,6 +64,69 @@ pub struct RawSuite {
     /// What must hold after the script: each a one-key map, or the bare name
     /// for its defaults.
     pub checks: Option<Vec<RawCheck>>,
+}
+
+/// `links:` either form.
+#[derive(Debug)]
+pub enum RawLinks {
+    /// `[a-b, [c, d]]`: the pairs.
+    Pairs(Vec<Names>),
+    /// `{ ring: [...] }`: links made from a list of nodes.
+    Shape(RawLinkShape),
+}
+
+/// Links made from a list of nodes.
+#[derive(Debug, Default, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+#[schemars(rename = "LinkShape", extend("required" = ["ring"]))]
+pub struct RawLinkShape {
+    /// Links each node to the next and the last to the first: node names and
+    /// ranges (`n[0-999]`), at least two nodes, none twice.
+    #[schemars(with = "Option<shapes::NodeList>")]
+    pub ring: Option<Names>,
+}
+
+impl<'de> Deserialize<'de> for RawLinks {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_any(LinksVisitor)
+    }
+}
+
+struct LinksVisitor;
+
+impl<'de> Visitor<'de> for LinksVisitor {
+    type Value = RawLinks;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("links: a list of pairs like `[a-b, [c, d]]`, or `{ ring: [NODES...] }`")
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<RawLinks, A::Error> {
+        let mut pairs = Vec::new();
+        while let Some(pair) = seq.next_element::<Names>()? {
+            pairs.push(pair);
+        }
+        Ok(RawLinks::Pairs(pairs))
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<RawLinks, A::Error> {
+        RawLinkShape::deserialize(de::value::MapAccessDeserializer::new(map)).map(RawLinks::Shape)
+    }
+}
+
+impl schemars::JsonSchema for RawLinks {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "Links".into()
+    }
+
+    fn json_schema(g: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({
+            "anyOf": [
+                { "type": "array", "items": g.subschema_for::<shapes::Link>() },
+                g.subschema_for::<RawLinkShape>()
+            ]
+        })
+    }
 }
 
 /// How to run and observe one kind of peer.

@@ -226,6 +226,19 @@ schema_type!(
 );
 
 schema_type!(
+    /// Node names and ranges, in order (a ring's nodes).
+    NodeList,
+    inline = true,
+    |g| json_schema!({
+        "description": "Node names and ranges (`n[0-999]`), in order, none twice: a name or range alone, or a list.",
+        "anyOf": [
+            g.subschema_for::<NodeNames>(),
+            { "type": "array", "minItems": 1, "uniqueItems": true, "items": g.subschema_for::<NodeNames>() }
+        ]
+    })
+);
+
+schema_type!(
     /// A node name, a list of them, or a target word.
     Targets,
     inline = false,

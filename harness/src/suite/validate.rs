@@ -19,7 +19,7 @@ use super::limits::{MAX_NAME_BYTES, MAX_NODES};
 use super::locate::{Locator, Path};
 use super::plan::{Expect, Links, NodeId, NodePlan, Plan, Probe, Program, Template, Variant};
 use super::ranges;
-use super::raw::{Map, Names, RawProbe, RawProgram, RawSuite};
+use super::raw::{Map, Names, RawLinks, RawProbe, RawProgram, RawSuite};
 use super::steps::{self, Scope};
 use super::urls::{self, Urls};
 use super::vocabulary::{spec_word, spec_words};
@@ -324,7 +324,52 @@ impl Templates<'_, '_, '_> {
     }
 }
 
-fn links(cx: &mut Checker<'_>, raw: &[Names], nodes: &NodeIndex) -> Links {
+fn links(cx: &mut Checker<'_>, raw: &RawLinks, nodes: &NodeIndex) -> Links {
+    match raw {
+        RawLinks::Pairs(list) => pairs(cx, list, nodes),
+        RawLinks::Shape(shape) => ring(cx, shape.ring.as_ref(), nodes),
+    }
+}
+
+/// `links: {ring: [...]}`: each node linked to the next, the last to the
+/// first (two nodes: one link).
+fn ring(cx: &mut Checker<'_>, raw: Option<&Names>, nodes: &NodeIndex) -> Links {
+    let at = Path::root().key("links");
+    let Some(names) = raw else {
+        let help = Some("write `links: { ring: [NODES...] }`, or a list of pairs `[a-b, ...]`".into());
+        cx.at(&at, "`links` written as a map needs `ring:`", help);
+        return Links::Pairs(Vec::new());
+    };
+    let path = at.key("ring");
+    if let Names::Where(_) = names {
+        let help = Some("list node names and ranges, e.g. `ring: [n[0-9]]`".into());
+        cx.at(&path, "a ring is made of named nodes, in order", help);
+        return Links::Pairs(Vec::new());
+    }
+    let before = cx.issues.len();
+    let ring = nodes.nodes(cx, &names.items(), &path);
+    if ring.len() < 2 && cx.issues.len() == before {
+        let help = Some("a ring links each node to the next and the last to the first: list at least two".into());
+        let message = match ring.len() {
+            0 => "a ring needs at least two nodes",
+            _ => "a ring of one node links nothing",
+        };
+        cx.at(&path, message, help);
+    }
+    let mut pairs: Vec<(NodeId, NodeId)> = Vec::new();
+    if ring.len() >= 2 {
+        for (i, &a) in ring.iter().enumerate() {
+            let b = ring[(i + 1) % ring.len()];
+            let pair = (a.min(b), a.max(b));
+            if !pairs.contains(&pair) {
+                pairs.push(pair);
+            }
+        }
+    }
+    Links::Pairs(pairs)
+}
+
+fn pairs(cx: &mut Checker<'_>, raw: &[Names], nodes: &NodeIndex) -> Links {
     let mut pairs = Vec::new();
     for (i, item) in raw.iter().enumerate() {
         if cx.full() {
