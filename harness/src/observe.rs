@@ -1,5 +1,5 @@
 //! Observations: every node's view at one moment, and the conditions
-//! (converged, diverged) read from them.
+//! (converged, diverged) and the input of `await: {holds}` read from them.
 
 use std::collections::BTreeMap;
 
@@ -47,6 +47,40 @@ impl Observation {
         let mut views = self.answered();
         let first = views.next();
         self.all_up_answered() && views.any(|v| Some(v) != first)
+    }
+
+    /// The input of an `await: {holds}` condition: an object of each node's
+    /// name (from `names`, by index) to its view, `null` for a node that is
+    /// down; `None` unless every running node answered (and one did).
+    pub fn views_by_name(&self, names: &[String]) -> Option<Value> {
+        if !self.all_up_answered() {
+            return None;
+        }
+        let view = |node: &NodeView| match node {
+            NodeView::Answered(v) => v.clone(),
+            _ => Value::Null,
+        };
+        Some(Value::Object(names.iter().cloned().zip(self.nodes.iter().map(view)).collect()))
+    }
+
+    /// The nodes that are up and do not answer, by name with why, for
+    /// messages: at most `max`, then how many more.
+    pub fn silent(&self, names: &[String], max: usize) -> Option<String> {
+        let silent: Vec<String> = self
+            .nodes
+            .iter()
+            .zip(names)
+            .filter_map(|(node, name)| match node {
+                NodeView::Failed(e) => Some(format!("{name} ({e})")),
+                _ => None,
+            })
+            .collect();
+        let more = silent.len().saturating_sub(max);
+        let mut text = silent.into_iter().take(max).collect::<Vec<_>>().join(", ");
+        if more > 0 {
+            text.push_str(&format!(" and {more} more"));
+        }
+        (!text.is_empty()).then_some(text)
     }
 
     /// Nodes grouped by what they see, for messages: `s1, s2 see [...]; s3 is down`.
@@ -97,6 +131,17 @@ mod tests {
         assert!(obs(vec![Answered(json!([1])), Answered(json!([2]))]).diverged());
         assert!(!obs(vec![Answered(json!([1])), Answered(json!([1]))]).diverged());
         assert!(!obs(vec![Answered(json!([1])), Answered(json!([2])), Failed("x".into())]).diverged());
+    }
+
+    #[test]
+    fn holds_sees_views_by_name_once_every_running_node_answers() {
+        let names: Vec<String> = ["a", "b", "c"].map(String::from).to_vec();
+        let input = obs(vec![Answered(json!(2)), Answered(json!(1)), Down]).views_by_name(&names);
+        assert_eq!(input, Some(json!({"a": 2, "b": 1, "c": null})));
+        let silent = obs(vec![Answered(json!(2)), Failed("timeout".into()), Failed("refused".into())]);
+        assert_eq!(silent.views_by_name(&names), None);
+        assert_eq!(silent.silent(&names, 1).as_deref(), Some("b (timeout) and 1 more"));
+        assert_eq!(obs(vec![Down, Down, Down]).views_by_name(&names), None);
     }
 
     #[test]

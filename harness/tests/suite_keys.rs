@@ -478,6 +478,7 @@ steps:
     queue: 10s
   - reject: { proto: tcp, port: 80 }
   - heal: [split, drop-13]
+  - await: { holds: 'all(.[]; . != null)' }
   - heal: all
   - breakpoint: { nodes: [s1, s2], point: gossip.send, match: { kind: ping, seq: 3, ok: true }, action: skip }
   - breakpoint: { nodes: all, point: probe.ack }
@@ -591,6 +592,7 @@ fn the_schema_rejects_what_the_loader_rejects() {
         ("fault id all", step("stall: {}\n    id: all")),
         ("unknown await word", step("await: stable")),
         ("await hit and up", step("await: { hit: p, nodes: a, up: a }")),
+        ("await holds and up", step("await: { holds: 'true', up: a }")),
         ("breakpoint without point", step("breakpoint: { nodes: a }")),
         ("bad breakpoint action", step("breakpoint: { nodes: a, point: p, action: hold }")),
         ("https", step("http: https://x/\n    on: a")),

@@ -1,10 +1,13 @@
-//! Suites of many nodes: node ranges (`n[0-999]`) in `nodes:` and in
-//! targets, each invalid snippet with the error text it must produce
+//! The forms that make suites of many nodes writable: node ranges
+//! (`n[0-999]`) in `nodes:` and in targets, `links: {ring}` and `await:
+//! {holds}`; each invalid snippet with the error text it must produce
 //! (`file:line:col` included), and valid ones with the plan they produce.
 
 use std::path::Path;
 
-use quiesce::suite::plan::{Action, Links, PartitionShape, Plan, Targets};
+use std::time::Duration;
+
+use quiesce::suite::plan::{Action, AwaitCondition, Links, PartitionShape, Plan, Targets};
 use quiesce::suite::{self};
 
 /// Four lines: one program; `nodes:` follows on line 4.
@@ -225,4 +228,49 @@ fn a_ring_links_each_node_to_the_next_and_the_last_to_the_first() {
     let thousand = plan_of(&format!("{PROGRAM}nodes:\n  n[0-999]: p\nlinks:\n  ring: n[0-999]\n"));
     let Links::Pairs(pairs) = &thousand.links else { panic!("{:?}", thousand.links) };
     assert_eq!((pairs.len(), pairs[0], pairs[999]), (1000, (0, 1), (0, 999)));
+}
+
+#[test]
+fn await_holds_errors_say_where_and_what() {
+    let cases = [
+        ("a bad program", with_steps("  - await: { holds: '.[] |' }\n"), vec!["x.yaml:7:21", "invalid jq expression"]),
+        (
+            "an unknown function",
+            with_steps("  - await: { holds: 'nosuch(.)' }\n"),
+            vec!["x.yaml:7:21", "undefined `nosuch`"],
+        ),
+        (
+            "holds with up",
+            with_steps("  - await: { holds: 'true', up: n1 }\n"),
+            vec!["x.yaml:7:29", "`await` has `holds` or `up`, not both"],
+        ),
+        (
+            "holds with hit and nodes",
+            with_steps("  - await: { hit: p, nodes: n1, holds: 'true' }\n"),
+            vec!["x.yaml:7:14", "`await` has `holds` or `hit`, not both", "x.yaml:7:22", "`holds` or `nodes`"],
+        ),
+        ("a misspelt key", with_steps("  - await: { hold: 'true' }\n"), vec!["x.yaml:7:14", "did you mean `holds`?"]),
+        (
+            "within as a key of the map",
+            with_steps("  - await: { holds: 'true', within: 5s }\n"),
+            vec!["unknown field `within`"],
+        ),
+    ];
+    for (what, source, fragments) in cases {
+        let error = error_of(&source);
+        for fragment in fragments {
+            assert!(error.contains(fragment), "{what}: expected {fragment:?} in:\n{error}\nfrom:\n{source}");
+        }
+    }
+}
+
+#[test]
+fn await_holds_becomes_its_condition() {
+    let plan = plan_of(&with_steps(
+        "  - await: { holds: 'all(.[]; . == 2)' }\n    within: 2m\n  - await:\n      holds: 'true'\n",
+    ));
+    let actions: Vec<&Action> = plan.steps.iter().map(|s| &s.action).collect();
+    let holds = |source: &str| AwaitCondition::Holds(source.to_string());
+    assert_eq!(actions[0], &Action::Await { condition: holds("all(.[]; . == 2)"), within: Duration::from_secs(120) });
+    assert_eq!(actions[1], &Action::Await { condition: holds("true"), within: Duration::from_secs(60) });
 }

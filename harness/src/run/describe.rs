@@ -1,6 +1,8 @@
-//! Steps as short lines for people: `partition [s1, s2] | [s3, s4, s5]`.
+//! Steps as short lines for people: `partition [s1, s2] | [s3, s4, s5]`,
+//! runs of numbered names written as ranges (`pause n[0-499]`).
 
 use crate::suite::plan::{Action, AwaitCondition, FlowSpec, Heal, PartitionShape, TargetSpec, Targets, Template};
+use crate::suite::ranges;
 use crate::suite::vocabulary::proto_key;
 
 /// Describes `action` with node names (targets chosen at run time are shown
@@ -15,6 +17,7 @@ pub fn describe(action: &Action, names: &[String]) -> String {
                 AwaitCondition::Diverged => "diverged".to_string(),
                 AwaitCondition::Hit { point, nodes } => format!("hit of {point} on {}", t(nodes)),
                 AwaitCondition::Up(nodes) => format!("{} up", t(nodes)),
+                AwaitCondition::Holds(source) => format!("holds `{source}`"),
             };
             format!("await {what} (within {within:?})")
         }
@@ -83,7 +86,7 @@ pub fn describe(action: &Action, names: &[String]) -> String {
 /// Targets as text: names, or the spec word.
 pub fn targets_text(targets: &Targets, names: &[String]) -> String {
     match targets {
-        Targets::Nodes(ns) => ns.iter().map(|&n| names[n].as_str()).collect::<Vec<_>>().join(", "),
+        Targets::Nodes(ns) => ranges::fold(&ns.iter().map(|&n| names[n].as_str()).collect::<Vec<_>>()).join(", "),
         Targets::Spec(spec) => match spec {
             TargetSpec::One => "one node",
             TargetSpec::Minority => "a minority",

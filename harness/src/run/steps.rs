@@ -2,12 +2,14 @@
 //! the switch ([`super::netfaults`]), actions inside nodes to
 //! [`super::act`], breakpoints to the control sockets.
 
+use std::cell::RefCell;
 use std::time::Duration;
 
 use nix::sys::signal::Signal;
 
 use super::Runner;
 use crate::events::RunEvent;
+use crate::invariant::{Condition, Verdict};
 use crate::observe::Observation;
 use crate::suite::plan::{Action, AwaitCondition, NodeId, Targets};
 
@@ -137,6 +139,7 @@ impl Runner<'_, '_> {
             AwaitCondition::Diverged => ("diverged", Observation::diverged),
             AwaitCondition::Hit { point, nodes } => return self.await_hit(point, nodes, within).await,
             AwaitCondition::Up(targets) => return self.await_up(targets, within).await,
+            AwaitCondition::Holds(source) => return self.await_holds(source, within).await,
         };
         match self.wait_for(holds, within, Duration::ZERO).await {
             Ok(after) => Ok(format!("{word} after {:.1}s", after.as_secs_f64())),
@@ -153,6 +156,40 @@ impl Runner<'_, '_> {
         match self.wait_for(up, within, Duration::ZERO).await {
             Ok(after) => Ok(format!("{} up after {:.1}s", self.names_of(&nodes).join(", "), after.as_secs_f64())),
             Err(last) => Err(StepError::Failed(format!("not up within {within:?}: {last}"))),
+        }
+    }
+
+    /// Waits until every running node answers and `source`, given each
+    /// node's view by name, gives `true`; a failure says what it gave last.
+    async fn await_holds(&mut self, source: &str, within: Duration) -> Result<String, StepError> {
+        let condition = Condition::compile(source).map_err(StepError::Internal)?;
+        let names = self.cluster.names().to_vec();
+        let gave: RefCell<Option<String>> = RefCell::new(None);
+        let holds = |obs: &Observation| {
+            let Some(input) = obs.views_by_name(&names) else { return false };
+            match condition.judge(&input) {
+                Verdict::Holds => true,
+                Verdict::Broken(what) => {
+                    *gave.borrow_mut() = Some(what);
+                    false
+                }
+            }
+        };
+        let waited = self.wait_for(holds, within, Duration::ZERO).await;
+        let gave = gave.into_inner();
+        match waited {
+            Ok(after) => Ok(format!("holds after {:.1}s", after.as_secs_f64())),
+            Err(_) => {
+                let last = match gave {
+                    Some(what) => format!("it last gave {what}"),
+                    None => "it was never judged: some running node did not answer at every observation".into(),
+                };
+                let last_seen = Observation { nodes: self.last_views.clone() };
+                let silent = last_seen
+                    .silent(&names, 5)
+                    .map_or_else(String::new, |s| format!("; at the last observation, no answer from {s}"));
+                Err(StepError::Failed(format!("`{source}` not true within {within:?}: {last}{silent}")))
+            }
         }
     }
 

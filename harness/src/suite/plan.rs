@@ -423,6 +423,10 @@ pub enum AwaitCondition {
     },
     /// `await: {up: NODES}`: each node answers its probe.
     Up(Targets),
+    /// `await: {holds: JQ}`: every running node answers its probe and the
+    /// jq expression, given an object of each node's name to its view
+    /// (`null` for a node that is down), gives `true`.
+    Holds(String),
 }
 
 /// Which faults `heal`/`release` undo.

@@ -1,5 +1,6 @@
 //! Breakpoint steps: `breakpoint` arms a point, `continue` and `disarm`
-//! release it, `await: {hit}` waits for it, and `await: {up}` for nodes.
+//! release it, `await: {hit}` waits for it; and the other map forms of
+//! `await`: `{up}` for nodes, `{holds}` for a jq condition over the views.
 //!
 //! A point name is `[A-Za-z0-9_.-]+`. When the programs of the targeted
 //! nodes declare `points:`, the point must be among them (for a spec word,
@@ -63,9 +64,13 @@ impl StepCx<'_, '_> {
         }
     }
 
-    /// `await: {hit: POINT, nodes: NODES}` or `await: {up: NODES}`.
+    /// `await: {hit: POINT, nodes: NODES}`, `await: {up: NODES}` or
+    /// `await: {holds: JQ}`.
     pub fn await_map(&mut self, raw: &RawAwaitMap, at: &Path) -> AwaitCondition {
         let fallback = AwaitCondition::Converged;
+        if let Some(holds) = &raw.holds {
+            return self.await_holds(holds, raw, at);
+        }
         match (&raw.hit, &raw.up) {
             (Some(_), Some(_)) => {
                 let second = self.later(at, "hit", "up");
@@ -92,11 +97,25 @@ impl StepCx<'_, '_> {
                 AwaitCondition::Up(self.targets(up, &at.key("up")))
             }
             (None, None) => {
-                let help = Some("write `{ hit: POINT, nodes: NODES }` or `{ up: NODES }`".into());
+                let help = Some("write `{ hit: POINT, nodes: NODES }`, `{ up: NODES }` or `{ holds: JQ }`".into());
                 self.cx.at(at, "`await` needs a condition", help);
                 fallback
             }
         }
+    }
+
+    /// `await: {holds: JQ}`: alone in its map, and a jq expression that
+    /// compiles.
+    fn await_holds(&mut self, holds: &str, raw: &RawAwaitMap, at: &Path) -> AwaitCondition {
+        let others = [("hit", raw.hit.is_some()), ("nodes", raw.nodes.is_some()), ("up", raw.up.is_some())];
+        for (key, _) in others.iter().filter(|(_, given)| *given) {
+            let help = Some("await one condition per step".into());
+            self.cx.at_key(&at.key(key), format!("`await` has `holds` or `{key}`, not both"), help);
+        }
+        if let Err(e) = crate::view::check_syntax(holds) {
+            self.cx.at(&at.key("holds"), e, None);
+        }
+        AwaitCondition::Holds(holds.to_string())
     }
 
     /// Which of two keys of the map at `at` comes later in the file.

@@ -26,8 +26,8 @@ pub struct RawStep {
     #[schemars(with = "Option<shapes::Duration>")]
     pub sleep: Option<String>,
     /// Waits until the condition holds: `converged`, `diverged`,
-    /// `{ hit: POINT, nodes: TARGETS }` or `{ up: TARGETS }`; modifier
-    /// `within`.
+    /// `{ hit: POINT, nodes: TARGETS }`, `{ up: TARGETS }` or `{ holds: JQ }`;
+    /// modifier `within`.
     #[serde(rename = "await")]
     pub await_: Option<RawAwait>,
     /// With `await`: the deadline (default `60s`); not holding by then fails
@@ -357,18 +357,20 @@ impl<'de> Visitor<'de> for PartitionVisitor {
 pub enum RawAwait {
     /// `converged` or `diverged` (checked by validation).
     Word(String),
-    /// `{ hit, nodes }` or `{ up }`.
+    /// `{ hit, nodes }`, `{ up }` or `{ holds }`.
     Map(RawAwaitMap),
 }
 
-/// `await: { hit: POINT, nodes: TARGETS }` or `await: { up: TARGETS }`.
+/// `await: { hit: POINT, nodes: TARGETS }`, `await: { up: TARGETS }` or
+/// `await: { holds: JQ }`.
 #[derive(Debug, Default, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 #[schemars(
     rename = "AwaitMap",
     extend("oneOf" = [
-        { "required": ["hit", "nodes"], "not": { "required": ["up"] } },
-        { "required": ["up"], "not": { "anyOf": [{ "required": ["hit"] }, { "required": ["nodes"] }] } }
+        { "required": ["hit", "nodes"], "not": { "anyOf": [{ "required": ["up"] }, { "required": ["holds"] }] } },
+        { "required": ["up"], "not": { "anyOf": [{ "required": ["hit"] }, { "required": ["nodes"] }, { "required": ["holds"] }] } },
+        { "required": ["holds"], "not": { "anyOf": [{ "required": ["hit"] }, { "required": ["nodes"] }, { "required": ["up"] }] } }
     ])
 )]
 pub struct RawAwaitMap {
@@ -382,6 +384,10 @@ pub struct RawAwaitMap {
     /// Holds when each of these nodes answers its probe.
     #[schemars(with = "Option<shapes::Targets>")]
     pub up: Option<Names>,
+    /// Holds when every running node answers its probe and this jq expression,
+    /// given `{NODE: VIEW, ...}` (`null` for a node that is down), gives
+    /// `true`.
+    pub holds: Option<String>,
 }
 
 impl<'de> Deserialize<'de> for RawAwait {
@@ -396,7 +402,9 @@ impl<'de> Visitor<'de> for AwaitVisitor {
     type Value = RawAwait;
 
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("a condition: `converged`, `diverged`, `{ hit: POINT, nodes: NODES }` or `{ up: NODES }`")
+        f.write_str(
+            "a condition: `converged`, `diverged`, `{ hit: POINT, nodes: NODES }`, `{ up: NODES }` or `{ holds: JQ }`",
+        )
     }
 
     fn visit_str<E: de::Error>(self, v: &str) -> Result<RawAwait, E> {

@@ -388,7 +388,10 @@ impl<'a> StepCx<'_, 'a> {
 
     fn unknown_condition(&mut self, other: &str, at: &Path) -> AwaitCondition {
         let help = did_you_mean(other, BareCondition::keys()).or_else(|| {
-            Some("expected `converged`, `diverged`, `{ hit: POINT, nodes: NODES }` or `{ up: NODES }`".into())
+            Some(
+                "expected `converged`, `diverged`, `{ hit: POINT, nodes: NODES }`, `{ up: NODES }` or `{ holds: JQ }`"
+                    .into(),
+            )
         });
         self.cx.at(at, format!("unknown condition `{other}`"), help);
         AwaitCondition::Converged
