@@ -167,9 +167,9 @@ impl NodeIndex {
         (ids, seen): (&mut Vec<NodeId>, &mut HashSet<NodeId>),
     ) {
         let nodes = quoted(&ranges::fold(&self.names));
-        if range.len() > MAX_NODES {
+        if range.count() > MAX_NODES {
             let help = Some(format!("a suite has at most {MAX_NODES} nodes; the nodes are {nodes}"));
-            cx.at(at, format!("`{range}` stands for {} nodes", range.len()), help);
+            cx.at(at, format!("`{range}` stands for {} nodes", range.count()), help);
             return;
         }
         let (mut unknown, mut twice) = (Vec::new(), Vec::new());

@@ -38,7 +38,7 @@ pub struct Problem {
 
 impl Range {
     /// How many names the range stands for.
-    pub fn len(&self) -> usize {
+    pub fn count(&self) -> usize {
         usize::try_from(self.last - self.first + 1).unwrap_or(usize::MAX)
     }
 
@@ -50,12 +50,12 @@ impl Range {
 
     /// The names, in order.
     pub fn names(&self) -> impl Iterator<Item = String> + '_ {
-        (0..self.len()).map(|i| self.name(i))
+        (0..self.count()).map(|i| self.name(i))
     }
 
     /// The longest name (the last one).
     pub fn longest(&self) -> String {
-        self.name(self.len() - 1)
+        self.name(self.count() - 1)
     }
 }
 
@@ -203,7 +203,7 @@ mod tests {
         assert_eq!(names("n[098-101]"), ["n098", "n099", "n100", "n101"]);
         assert_eq!(names("n[00-02]"), ["n00", "n01", "n02"]);
         let r = parse("n[000-999]").unwrap().unwrap();
-        assert_eq!((r.len(), r.longest(), r.to_string()), (1000, "n999".to_string(), "n[000-999]".to_string()));
+        assert_eq!((r.count(), r.longest(), r.to_string()), (1000, "n999".to_string(), "n[000-999]".to_string()));
     }
 
     #[test]

@@ -181,12 +181,15 @@ fn node_names(cx: &mut Checker<'_>, key: &str, at: &Path, before: usize) -> Opti
         node_name(cx, key, at);
         return Some(vec![key.to_string()]);
     };
-    if before + range.len() > MAX_NODES {
+    if before + range.count() > MAX_NODES {
         let help = Some(format!("each node is a network namespace, a process and a socket; {MAX_NODES} is the most"));
         let message = match before {
-            0 => format!("`{key}` declares {} nodes, more than a suite may have", range.len()),
+            0 => format!("`{key}` declares {} nodes, more than a suite may have", range.count()),
             n => {
-                format!("`{key}` declares {} nodes, and with the {n} before it more than a suite may have", range.len())
+                format!(
+                    "`{key}` declares {} nodes, and with the {n} before it more than a suite may have",
+                    range.count()
+                )
             }
         };
         cx.at_key(at, message, help);
