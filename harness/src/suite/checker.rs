@@ -166,9 +166,9 @@ impl NodeIndex {
         at: &Path,
         (ids, seen): (&mut Vec<NodeId>, &mut HashSet<NodeId>),
     ) {
-        let nodes = quoted(&ranges::fold(&self.names));
+        let nodes = || quoted(&ranges::fold(&self.names));
         if range.count() > MAX_NODES {
-            let help = Some(format!("a suite has at most {MAX_NODES} nodes; the nodes are {nodes}"));
+            let help = Some(format!("a suite has at most {MAX_NODES} nodes; the nodes are {}", nodes()));
             cx.at(at, format!("`{range}` stands for {} nodes", range.count()), help);
             return;
         }
@@ -186,7 +186,7 @@ impl NodeIndex {
         };
         if let Some(first) = unknown.first() {
             let message = format!("unknown node `{first}`{} in `{range}`", more(&unknown));
-            cx.at(at, message, Some(format!("the nodes are {nodes}")));
+            cx.at(at, message, Some(format!("the nodes are {}", nodes())));
         }
         if let Some(first) = twice.first() {
             cx.at(at, format!("`{range}` lists `{first}`{}, which is already listed", more(&twice)), None);
