@@ -178,3 +178,21 @@ steps:
     let a = std::path::absolute(report.folder.join("nodes/a")).unwrap();
     assert_eq!(read("b", "a-is").trim(), a.display().to_string(), "{{dir:a}} is a's folder, absolute");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn await_holds_judges_the_views_by_name_and_says_what_it_gave_last() {
+    // Each view is the node's name with those it reaches, sorted.
+    let steps = r#"  - await: { holds: 'all(.[]; length == 3)' }
+    within: 10s
+  - kill: c
+  - await: { holds: '.c == null and .a == ["a", "b"] and .b == ["a", "b"]' }
+    within: 10s
+  - await: { holds: '.a | length' }
+    within: 1s
+"#;
+    let (_dir, report) = run(&ping_suite(3, steps), false).await;
+    assert!(!report.passed);
+    assert_eq!(report.failures.len(), 1, "{:?}", report.failures);
+    let failure = &report.failures[0];
+    assert!(failure.contains("`.a | length` not true within 1s: it last gave 2"), "{failure}");
+}
