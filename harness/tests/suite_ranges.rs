@@ -7,8 +7,10 @@ use std::path::Path;
 
 use std::time::Duration;
 
+use quiesce::invariant::{Condition, Verdict};
 use quiesce::suite::plan::{Action, AwaitCondition, Links, PartitionShape, Plan, Targets};
 use quiesce::suite::{self};
+use serde_json::json;
 
 /// Four lines: one program; `nodes:` follows on line 4.
 const PROGRAM: &str = "programs:
@@ -273,4 +275,39 @@ fn await_holds_becomes_its_condition() {
     let holds = |source: &str| AwaitCondition::Holds(source.to_string());
     assert_eq!(actions[0], &Action::Await { condition: holds("all(.[]; . == 2)"), within: Duration::from_secs(120) });
     assert_eq!(actions[1], &Action::Await { condition: holds("true"), within: Duration::from_secs(60) });
+}
+
+/// The holds conditions of `suites/scale-1000.yaml`, in order.
+fn scale_conditions(plan: &Plan) -> Vec<Condition> {
+    let holds = plan.steps.iter().filter_map(|s| match &s.action {
+        Action::Await { condition: AwaitCondition::Holds(source), .. } => Some(source),
+        _ => None,
+    });
+    holds.map(|source| Condition::compile(source).expect("checked at load")).collect()
+}
+
+/// `{n0: VIEW, ..., n999: VIEW}` with `view(i)` for node i.
+fn views(view: impl Fn(usize) -> serde_json::Value) -> serde_json::Value {
+    serde_json::Value::Object((0..1000).map(|i| (format!("n{i}"), view(i))).collect())
+}
+
+#[test]
+fn the_scale_suite_is_a_ring_of_a_thousand_and_its_conditions_judge_views() {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../suites/scale-1000.yaml");
+    let plan = suite::load(&path).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(plan.nodes.len(), 1000);
+    let Links::Pairs(pairs) = &plan.links else { panic!("{:?}", plan.links) };
+    assert_eq!(pairs.len(), 1000);
+    let [whole, cut, healed] = <[Condition; 3]>::try_from(scale_conditions(&plan)).expect("three awaits");
+    let all_two = views(|_| json!(2));
+    let ends = |i: usize| matches!(i, 0 | 499 | 500 | 999);
+    let halves = views(|i| json!(if ends(i) { 1 } else { 2 }));
+    let one_down = views(|i| if i == 7 { json!(null) } else { json!(2) });
+    assert_eq!(whole.judge(&all_two), Verdict::Holds);
+    assert_eq!(whole.judge(&halves), Verdict::Broken("false".into()));
+    assert_eq!(whole.judge(&one_down), Verdict::Broken("false".into()));
+    assert_eq!(cut.judge(&halves), Verdict::Holds);
+    assert_eq!(cut.judge(&all_two), Verdict::Broken("false".into()));
+    assert_eq!(cut.judge(&views(|i| json!(if i == 0 { 1 } else { 2 }))), Verdict::Broken("false".into()));
+    assert_eq!(healed.judge(&all_two), Verdict::Holds);
 }
