@@ -99,6 +99,21 @@ pub fn targets_text(targets: &Targets, names: &[String]) -> String {
     }
 }
 
+/// A fault's recorded targets (lists of names, in arrays and objects) for
+/// people: each list of names with its runs written as ranges, so that a
+/// partition of a thousand nodes is `[["n[0-499]"],["n[500-999]"]]`.
+pub fn folded_targets(targets: &serde_json::Value) -> serde_json::Value {
+    use serde_json::Value;
+    match targets {
+        Value::Array(items) => match items.iter().map(Value::as_str).collect::<Option<Vec<&str>>>() {
+            Some(names) => Value::from(ranges::fold(&names)),
+            None => Value::Array(items.iter().map(folded_targets).collect()),
+        },
+        Value::Object(map) => Value::Object(map.iter().map(|(k, v)| (k.clone(), folded_targets(v))).collect()),
+        other => other.clone(),
+    }
+}
+
 fn template_text(templates: &[Template]) -> String {
     use crate::suite::plan::Piece;
     let piece = |p: &Piece| match p {
@@ -132,4 +147,31 @@ fn flow_text(flow: &FlowSpec, names: &[String]) -> String {
         text.push_str(&format!(" port {port}"));
     }
     text
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    #[test]
+    fn targets_of_many_nodes_are_written_as_ranges() {
+        let halves: Vec<Vec<String>> = [0..500, 500..1000].map(|r| r.map(|i| format!("n{i}")).collect()).to_vec();
+        assert_eq!(folded_targets(&json!(halves)), json!([["n[0-499]"], ["n[500-999]"]]));
+        let flow = json!({ "from": ["a", "n1", "n2", "n3"], "to": null });
+        assert_eq!(folded_targets(&flow), json!({ "from": ["a", "n[1-3]"], "to": null }));
+    }
+
+    #[test]
+    fn await_holds_is_described_by_its_expression() {
+        let action = Action::Await {
+            condition: AwaitCondition::Holds("all(.[]; . == 2)".into()),
+            within: std::time::Duration::from_secs(5),
+        };
+        assert_eq!(describe(&action, &[]), "await holds `all(.[]; . == 2)` (within 5s)");
+        let pause = Action::Pause(Targets::Nodes((0..5).collect()));
+        let names: Vec<String> = (0..5).map(|i| format!("n{i}")).collect();
+        assert_eq!(describe(&pause, &names), "pause n[0-4]");
+    }
 }

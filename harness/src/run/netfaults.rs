@@ -58,7 +58,7 @@ impl Runner<'_, '_> {
         let id = rule.id.clone();
         self.cluster.switch.add_rule(rule).map_err(StepError::Internal)?;
         self.active.insert(id.clone(), kind);
-        let detail = format!("{kind} `{id}` on {targets}");
+        let detail = format!("{kind} `{id}` on {}", super::describe::folded_targets(&targets));
         self.log.record(RunEvent::FaultApplied { id, fault: kind.key().to_string(), targets });
         Ok(detail)
     }
