@@ -39,7 +39,7 @@ impl Runner<'_, '_> {
             let mark = control.arm(point, matcher, action).await.map_err(|e| StepError::Failed(e.to_string()))?;
             self.marks.insert((n, point.to_string()), mark);
         }
-        Ok(format!("armed {point} on {}", self.names_of(&nodes).join(", ")))
+        Ok(format!("armed {point} on {}", self.names_text(&nodes)))
     }
 
     /// `continue` (the point stays armed) or `disarm`.
@@ -66,7 +66,7 @@ impl Runner<'_, '_> {
             }
         }
         let verb = if disarm { "disarmed" } else { "continued" };
-        let mut detail = format!("{verb} {point} on {}", self.names_of(&nodes).join(", "));
+        let mut detail = format!("{verb} {point} on {}", self.names_text(&nodes));
         if !unconnected.is_empty() {
             detail.push_str(&format!(" ({} not connected: nothing held there)", unconnected.join(", ")));
         }
@@ -96,7 +96,7 @@ impl Runner<'_, '_> {
                 )));
             }
         }
-        Ok(format!("{} hit {point} after {:.1}s", self.names_of(&nodes).join(", "), started.elapsed().as_secs_f64()))
+        Ok(format!("{} hit {point} after {:.1}s", self.names_text(&nodes), started.elapsed().as_secs_f64()))
     }
 
     /// Records what the control sockets received since the last call.

@@ -121,6 +121,12 @@ impl Runner<'_, '_> {
         nodes.iter().map(|&n| self.cluster.names()[n].clone()).collect()
     }
 
+    /// The nodes' names for a step's detail, runs written as ranges
+    /// (`n[0-499]`): a line, even for hundreds of nodes.
+    pub(crate) fn names_text(&self, nodes: &[NodeId]) -> String {
+        crate::suite::ranges::fold(&self.names_of(nodes)).join(", ")
+    }
+
     fn each(
         &mut self,
         targets: &Targets,
@@ -130,7 +136,7 @@ impl Runner<'_, '_> {
         for &n in &nodes {
             f(self, n)?;
         }
-        Ok(self.names_of(&nodes).join(", "))
+        Ok(self.names_text(&nodes))
     }
 
     async fn await_condition(&mut self, condition: &AwaitCondition, within: Duration) -> Result<String, StepError> {
@@ -154,7 +160,7 @@ impl Runner<'_, '_> {
             watched.iter().all(|&n| matches!(obs.nodes[n], crate::observe::NodeView::Answered(_)))
         };
         match self.wait_for(up, within, Duration::ZERO).await {
-            Ok(after) => Ok(format!("{} up after {:.1}s", self.names_of(&nodes).join(", "), after.as_secs_f64())),
+            Ok(after) => Ok(format!("{} up after {:.1}s", self.names_text(&nodes), after.as_secs_f64())),
             Err(last) => Err(StepError::Failed(format!("not up within {within:?}: {last}"))),
         }
     }
@@ -200,7 +206,7 @@ impl Runner<'_, '_> {
             let status = self.cluster.supervisor.kill(n, sig).await.map_err(io)?;
             self.record_stop(n, status);
         }
-        Ok(self.names_of(&nodes).join(", "))
+        Ok(self.names_text(&nodes))
     }
 
     pub(crate) async fn start(&mut self, nodes: &[NodeId]) -> Result<String, StepError> {
@@ -208,7 +214,7 @@ impl Runner<'_, '_> {
             let pid = self.cluster.supervisor.start(n).await.map_err(io)?;
             self.record_start(n, pid);
         }
-        Ok(self.names_of(nodes).join(", "))
+        Ok(self.names_text(nodes))
     }
 
     async fn restart(&mut self, targets: &Targets) -> Result<String, StepError> {
@@ -219,7 +225,7 @@ impl Runner<'_, '_> {
             let pid = self.cluster.supervisor.start(n).await.map_err(io)?;
             self.record_start(n, pid);
         }
-        Ok(self.names_of(&nodes).join(", "))
+        Ok(self.names_text(&nodes))
     }
 
     fn record_start(&mut self, n: usize, pid: u32) {
