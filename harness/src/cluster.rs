@@ -80,6 +80,7 @@ impl Cluster {
     pub async fn build(plan: &Plan, variant: &Variant, folder: &Path, net: NetOptions) -> Result<Cluster, String> {
         let subnet = Subnet::new(plan.subnet, plan.prefix);
         let count = plan.nodes.len();
+        crate::open_files::check(count)?;
         let links = match &plan.links {
             Links::FullMesh => LinkMatrix::full_mesh(count),
             Links::Pairs(pairs) => LinkMatrix::pairs(count, pairs),

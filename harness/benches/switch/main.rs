@@ -124,6 +124,9 @@ fn main() -> std::process::ExitCode {
         // Before any thread: it enters a user namespace.
         return bench::rootless::child(args.seconds.unwrap_or(5));
     }
+    if let Err(e) = quiesce::open_files::raise() {
+        eprintln!("warning: cannot raise the limit on open files: {e}");
+    }
     let settings = args.settings();
     let plot = args.plot.clone().unwrap_or_else(default_plot);
     let runtime = match tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build() {

@@ -26,6 +26,8 @@ pub struct ScaleRun {
     pub rss: u64,
     /// The harness's threads with every node up (`/proc/self/task`).
     pub threads: usize,
+    /// The harness's open files with every node up (`/proc/self/fd`).
+    pub open_files: usize,
     /// Of those, the switch's workers (named `quiesce-sw-N`).
     pub switch_threads: usize,
     /// CPU time of the switch's workers while the ring pings (every node
@@ -49,13 +51,14 @@ pub async fn run_all(
         let run = run(n, &work.join(format!("scale-{n}")), cpu_window, progress).await;
         match &run {
             Ok(run) => progress(&format!(
-                "scale {n}: up {:?}, teardown {:?}, rss {} MB, {} threads ({} switch workers), switch cpu {:.1}%, \
-                 {} of {} overlapping probes failed",
+                "scale {n}: up {:?}, teardown {:?}, rss {} MB, {} threads ({} switch workers), {} open files, \
+                 switch cpu {:.1}%, {} of {} overlapping probes failed",
                 run.up,
                 run.teardown,
                 run.rss / 1_000_000,
                 run.threads,
                 run.switch_threads,
+                run.open_files,
                 run.switch_cpu * 100.0,
                 run.overlap_failed,
                 2 * n
@@ -99,6 +102,7 @@ pub async fn run(
     let rss = resident_bytes();
     let threads = std::fs::read_dir("/proc/self/task").map_or(0, Iterator::count);
     let switch_threads = switch_stats().len();
+    let open_files = std::fs::read_dir("/proc/self/fd").map_or(0, Iterator::count);
     let (cpu_before, window) = (switch_ticks(), Instant::now());
     tokio::time::sleep(cpu_window).await;
     let ticks = switch_ticks().saturating_sub(cpu_before) as f64;
@@ -107,7 +111,16 @@ pub async fn run(
     let stopping = Instant::now();
     cluster.supervisor.stop_all().await;
     drop(cluster);
-    Ok(ScaleRun { up, teardown: stopping.elapsed(), rss, threads, switch_threads, switch_cpu, overlap_failed })
+    Ok(ScaleRun {
+        up,
+        teardown: stopping.elapsed(),
+        rss,
+        threads,
+        open_files,
+        switch_threads,
+        switch_cpu,
+        overlap_failed,
+    })
 }
 
 /// Probes every node twice at once, as an observation and an invariant's
