@@ -85,9 +85,11 @@ pub async fn run(
     let started = Instant::now();
     let setup = |e: String| BenchError::Setup { what: format!("{nodes} nodes"), source: std::io::Error::other(e) };
     let mut cluster = Cluster::build(&plan, &plan.variants[0], folder, NetOptions::default()).await.map_err(setup)?;
+    let built = started.elapsed();
     for i in 0..nodes {
         cluster.supervisor.start(i).await.map_err(|e| setup(e.to_string()))?;
     }
+    let spawned = started.elapsed();
     let up = loop {
         let observed = cluster.observe().await;
         if observed.nodes.iter().all(|n| matches!(n, NodeView::Answered(_))) {
@@ -99,6 +101,7 @@ pub async fn run(
         }
         tokio::time::sleep(Duration::from_millis(50)).await;
     };
+    progress(&format!("scale {nodes}: built {built:?}, nodes started {spawned:?}, every probe answered {up:?}"));
     let rss = resident_bytes();
     let threads = std::fs::read_dir("/proc/self/task").map_or(0, Iterator::count);
     let switch_threads = switch_stats().len();
