@@ -2,7 +2,7 @@
 CARGO ?= cargo
 QUIESCE := target/debug/quiesce
 
-.PHONY: all build demo test unit integration suites explore check lint clean bench kill-trials
+.PHONY: all build demo test unit integration suites explore check lint clean bench scale kill-trials
 
 all: build
 
@@ -46,6 +46,13 @@ bench:
 		{ apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq iperf3 sockperf; }
 	$(CARGO) build --release --workspace --bins
 	$(CARGO) bench -p quiesce --bench switch -- --out $(CURDIR)/target/bench-table.md --plot $(CURDIR)/target/bench-plot.svg
+
+## scale: only the bench's scale rows (a ring of SCALE_NODES `quiesce-node
+## ping` peers, each size in turn), one table (as root; see BENCHMARKS.md)
+SCALE_NODES ?= 200,500,1000
+scale:
+	$(CARGO) build --release --workspace --bins
+	$(CARGO) bench -p quiesce --bench switch -- --scale-only --nodes $(SCALE_NODES) --out $(CURDIR)/target/scale-table.md
 
 ## kill-trials: SIGKILL `quiesce run` at 50 moments of a real suite and
 ## look for anything left behind (as root; `make test` runs 4)

@@ -11,6 +11,7 @@ use std::path::Path;
 use std::rc::Rc;
 
 use futures::future::join_all;
+use futures::StreamExt;
 
 use crate::control::{ControlServer, MAX_SOCKET_PATH};
 use crate::janitor::Janitor;
@@ -80,6 +81,7 @@ impl Cluster {
     pub async fn build(plan: &Plan, variant: &Variant, folder: &Path, net: NetOptions) -> Result<Cluster, String> {
         let subnet = Subnet::new(plan.subnet, plan.prefix);
         let count = plan.nodes.len();
+        crate::open_files::check(count)?;
         let links = match &plan.links {
             Links::FullMesh => LinkMatrix::full_mesh(count),
             Links::Pairs(pairs) => LinkMatrix::pairs(count, pairs),
@@ -290,6 +292,11 @@ fn control_dir(
     Ok((dir.path().to_path_buf(), Some((dir, janitor))))
 }
 
+/// How many namespaces are made at once. The kernel makes them one at a
+/// time for the most part; each one made at once costs a thread, so more
+/// would make the harness's threads grow with the nodes, not the speed.
+const NAMESPACES_AT_ONCE: usize = 8;
+
 async fn make_namespaces(
     addrs: &[Ipv4Addr],
     subnet: Subnet,
@@ -299,10 +306,11 @@ async fn make_namespaces(
     let jobs = addrs.iter().map(|&addr| {
         let config = TunConfig { addr, netmask: subnet.netmask(), mtu: net.mtu };
         let runtime = runtime.clone();
-        tokio::task::spawn_blocking(move || namespace::create(config, &runtime))
+        async move { tokio::task::spawn_blocking(move || namespace::create(config, &runtime)).await }
     });
+    let results: Vec<_> = futures::stream::iter(jobs).buffered(NAMESPACES_AT_ONCE).collect().await;
     let mut made = Vec::with_capacity(addrs.len());
-    for (result, addr) in join_all(jobs).await.into_iter().zip(addrs) {
+    for (result, addr) in results.into_iter().zip(addrs) {
         let ns = result
             .map_err(|e| format!("namespace task failed: {e}"))?
             .map_err(|e| format!("creating the namespace of {addr}: {e}"))?;

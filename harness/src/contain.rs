@@ -23,28 +23,68 @@
 //!   reach everyone.
 //! - Each init dies with its parent (`PR_SET_PDEATHSIG`): a SIGKILL of the
 //!   harness takes the outer init, then the inner one, then the namespace.
+//! - The outer init also does what the harness would otherwise do between
+//!   fork and exec ([`command`]): it enters the node's network namespace
+//!   (given as its stdin), sets its parent-death signal, and checks that
+//!   the harness did not die before that. So the harness starts it with no
+//!   code of its own in the child, which lets the standard library use
+//!   `posix_spawn` (a vfork) rather than fork: a fork copies the harness's
+//!   page tables, which at a thousand nodes costs seconds.
 //!
 //! Caveat: a process that leaves the node's process group (a daemon) still
 //! dies with the node, but `pause` (SIGSTOP to the group) does not reach it.
 
-use std::ffi::OsString;
+use std::ffi::{OsStr, OsString};
 use std::io::{self, Read, Write};
-use std::os::fd::OwnedFd;
+use std::os::fd::{AsFd, AsRawFd, OwnedFd};
 use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
 
-use nix::sched::{unshare, CloneFlags};
+use nix::sched::{setns, unshare, CloneFlags};
 use nix::sys::signal::{sigaction, SaFlags, SigAction, SigHandler, SigSet, Signal};
 use nix::unistd::{fork, pipe2, ForkResult};
 
 /// The name of the init binary, installed beside `quiesce`.
 pub const INIT: &str = "quiesce-init";
 
-/// `quiesce-init PROGRAM [ARGS...]`: runs the program contained as the
-/// module docs say, and exits as it did. Returns only on a usage error.
+/// The flag of `quiesce-init` for a node's program as the harness starts
+/// it: `quiesce-init --node HARNESS_PID PROGRAM [ARGS...]`, its stdin the
+/// node's network namespace ([`command`]).
+pub const NODE_FLAG: &str = "--node";
+
+/// The command that runs `program` contained, inside the network
+/// namespace `ns`: `quiesce-init` enters the namespace (its stdin until
+/// then; the program's stdin is `/dev/null`) and dies with the calling
+/// thread of the harness. Add the program's arguments, environment and
+/// output; do not set stdin, and add no `pre_exec`: then the command is
+/// started without a fork of the harness. Spawn it in its own process
+/// group from a thread that lives as long as the harness
+/// ([`crate::launcher::Launcher::spawn_init`]).
+pub fn command(init: &Path, ns: OwnedFd, program: &Path) -> Command {
+    let mut command = Command::new(init);
+    command.arg(NODE_FLAG).arg(std::process::id().to_string()).arg(program).stdin(Stdio::from(ns));
+    command
+}
+
+/// `quiesce-init [--node HARNESS_PID] PROGRAM [ARGS...]`: runs the program
+/// contained as the module docs say, and exits as it did. Returns only on
+/// a usage error.
 pub fn main(args: Vec<OsString>) -> i32 {
+    let args = match args.split_first() {
+        Some((flag, rest)) if flag == NODE_FLAG => match rest.split_first() {
+            Some((harness, rest)) => {
+                enter_node(harness);
+                rest
+            }
+            None => &[],
+        },
+        _ => &args[..],
+    };
     let Some(program) = args.first() else {
-        eprintln!("usage: {INIT} PROGRAM [ARGS...] (quiesce starts each node's program this way)");
+        eprintln!(
+            "usage: {INIT} [{NODE_FLAG} HARNESS_PID] PROGRAM [ARGS...] (quiesce starts each node's program this way)"
+        );
         return 2;
     };
     catch_all();
@@ -68,6 +108,39 @@ pub fn main(args: Vec<OsString>) -> i32 {
             outer(child.as_raw(), from_inner)
         }
         Err(e) => fail(&format!("starting the node's PID namespace: {e}")),
+    }
+}
+
+/// What the harness does not do between fork and exec: dies with the
+/// harness's thread that started it (`harness` is the harness's pid), and
+/// enters the node's network namespace, its stdin, putting `/dev/null` in
+/// its place.
+fn enter_node(harness: &OsStr) {
+    let Some(harness) = harness.to_str().and_then(|h| h.parse::<libc::pid_t>().ok()) else {
+        fail(&format!("{NODE_FLAG} takes the harness's pid, not `{}`", harness.to_string_lossy()));
+    };
+    // SAFETY: prctl with integer arguments; no memory is passed.
+    if unsafe { libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL) } != 0 {
+        fail(&format!("setting the parent-death signal: {}", io::Error::last_os_error()));
+    }
+    // The harness may have died before the signal was set: this process
+    // was then handed to another parent, and must not start the node.
+    // SAFETY: getppid cannot fail.
+    if unsafe { libc::getppid() } != harness {
+        std::process::exit(1);
+    }
+    let stdin = io::stdin();
+    if let Err(e) = setns(stdin.as_fd(), CloneFlags::CLONE_NEWNET) {
+        fail(&format!("entering the node's network namespace (its stdin): {e}"));
+    }
+    let null = match std::fs::File::open("/dev/null") {
+        Ok(null) => null,
+        Err(e) => fail(&format!("opening /dev/null: {e}")),
+    };
+    // SAFETY: dup2 onto stdin, which holds only the namespace this process
+    // has entered; the file stays open until after the call.
+    if unsafe { libc::dup2(null.as_raw_fd(), libc::STDIN_FILENO) } < 0 {
+        fail(&format!("/dev/null as stdin: {}", io::Error::last_os_error()));
     }
 }
 

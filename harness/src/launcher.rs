@@ -4,6 +4,9 @@
 //! Processes are spawned from this thread because `PR_SET_PDEATHSIG` fires
 //! when the *thread* that forked the child exits, not the process: tokio's
 //! blocking threads come and go, this one lives as long as the harness.
+//! [`Launcher::spawn`] enters the namespace between fork and exec (a fork
+//! of the whole harness); nodes start through [`Launcher::spawn_init`],
+//! whose `quiesce-init` does that itself.
 //! Sockets are opened here because a socket belongs to the namespace of the
 //! thread that created it; this thread `setns`es freely since nothing else
 //! runs on it.
@@ -53,6 +56,22 @@ impl Launcher {
     pub async fn spawn(&self, ns: &OwnedFd, command: Command) -> io::Result<tokio::process::Child> {
         let ns = ns.try_clone()?;
         self.call(move || spawn_in(ns, command)).await?
+    }
+
+    /// Spawns a `quiesce-init` command ([`crate::contain::command`]), which
+    /// enters its node's namespace and sets its parent-death signal
+    /// itself, in its own process group. No code of the harness runs
+    /// between fork and exec, so the standard library starts it with
+    /// `posix_spawn` (a vfork): no copy of the harness's page tables, which
+    /// at a thousand nodes cost seconds. From this thread all the same: the
+    /// death signal follows the thread that started the process.
+    pub async fn spawn_init(&self, command: Command) -> io::Result<tokio::process::Child> {
+        self.call(move || {
+            let mut command = command;
+            command.process_group(0);
+            tokio::process::Command::from(command).kill_on_drop(true).spawn()
+        })
+        .await?
     }
 
     /// Opens a socket of `domain`/`kind` inside the namespace `ns`.

@@ -28,6 +28,7 @@ pub mod launcher;
 pub mod nemesis;
 pub mod net;
 pub mod observe;
+pub mod open_files;
 pub mod preflight;
 pub mod probe;
 pub mod render;

@@ -30,6 +30,12 @@ fn main() -> std::process::ExitCode {
              command line and the run folder"
         );
     }));
+    // A cluster holds several files per node: a thousand nodes need more
+    // than the usual soft limit. Where the hard limit is too low, building
+    // the cluster says so.
+    if let Err(e) = quiesce::open_files::raise() {
+        tracing::warn!(error = %e, "cannot raise the limit on open files");
+    }
     if cli.makes_namespaces() {
         // Without root, this enters a user namespace, which the kernel allows
         // only while the process has one thread: before the runtime. A

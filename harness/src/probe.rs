@@ -3,12 +3,19 @@
 //! An HTTP probe opens its socket in the node's namespace (through the
 //! launcher), so `127.0.0.1` is the node's own loopback and no fault of the
 //! switch applies to it. A command probe runs in the namespace like a node.
+//!
+//! At most [`IN_FLIGHT`] probes run at once, over every path that probes
+//! (observations, invariant samples, `http` steps): at a thousand nodes an
+//! observation and a sample that overlap would otherwise open two thousand
+//! connections at once. A probe waits for a slot first and its timeout
+//! starts once it has one, so no probe fails for waiting on the harness.
 
 use std::os::fd::OwnedFd;
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
 use serde_json::Value;
+use tokio::sync::{Semaphore, SemaphorePermit};
 
 use crate::capped::{read_capped, PROBE_LIMIT};
 use crate::http::{self, snippet};
@@ -37,6 +44,19 @@ pub enum Probe {
     },
 }
 
+/// How many probes may be in flight at once, in the whole harness.
+pub const IN_FLIGHT: usize = 64;
+
+static SLOTS: Semaphore = Semaphore::const_new(IN_FLIGHT);
+
+/// Waits for one of the [`IN_FLIGHT`] slots, held until the permit is
+/// dropped (first come, first served). Take it before a probe's timeout
+/// starts: the time spent waiting is the harness's, not the node's.
+pub async fn slot() -> Option<SemaphorePermit<'static>> {
+    // The semaphore is never closed: there is always a permit to wait for.
+    SLOTS.acquire().await.ok()
+}
+
 impl Probe {
     /// An HTTP probe from a URL such as `http://127.0.0.1:6784/status`,
     /// with a body to POST or none to GET.
@@ -44,8 +64,10 @@ impl Probe {
         Ok(Probe::Http { target: http::parse_url(url)?, url: url.to_string(), body, timeout })
     }
 
-    /// Runs the probe in namespace `ns`; the JSON it returned, or why not.
+    /// Runs the probe in namespace `ns` once it has a [`slot`]; the JSON it
+    /// returned, or why not.
     pub async fn run(&self, ns: &OwnedFd, launcher: &Launcher) -> Result<Value, String> {
+        let _slot = slot().await;
         match self {
             Probe::Http { target, url, body, timeout } => {
                 let method = if body.is_some() { "POST" } else { "GET" };
@@ -127,6 +149,17 @@ mod tests {
     fn json_errors_quote_the_answer() {
         assert_eq!(parse_json(b"{\"a\":1}").unwrap(), serde_json::json!({"a": 1}));
         assert!(parse_json(b"not json").unwrap_err().contains("not json"));
+    }
+
+    #[tokio::test]
+    async fn no_more_than_the_slots_run_at_once_and_the_rest_wait_their_turn() {
+        let held = futures::future::join_all((0..IN_FLIGHT).map(|_| slot())).await;
+        assert!(held.iter().all(Option::is_some));
+        let waiting = tokio::spawn(async { slot().await.is_some() });
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        assert!(!waiting.is_finished(), "a probe beyond the slots waits");
+        drop(held);
+        assert!(waiting.await.unwrap(), "and runs when a slot frees");
     }
 
     /// Found by the `view_probe` fuzz target

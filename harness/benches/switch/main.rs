@@ -56,6 +56,10 @@ struct Args {
     /// (default 10; 1 with --smoke).
     #[arg(long)]
     cpu_seconds: Option<u64>,
+    /// Only the scale rows (the cluster sizes of --nodes): no link rows, so
+    /// no iperf3 or sockperf, and no plot.
+    #[arg(long)]
+    scale_only: bool,
     /// Also write the table to this file.
     #[arg(long)]
     out: Option<PathBuf>,
@@ -91,6 +95,7 @@ impl Args {
         }
         settings.scale = self.nodes.clone().unwrap_or(settings.scale);
         settings.rootless_side = std::env::current_exe().ok();
+        settings.scale_only = self.scale_only;
         if let Some(secs) = self.cpu_seconds {
             settings.cpu_window = std::time::Duration::from_secs(secs);
         }
@@ -106,8 +111,10 @@ fn write(report: &Report, out: Option<&Path>, plot: &Path) -> Result<(), BenchEr
         std::fs::write(path, &text)
             .map_err(|e| BenchError::Output { path: path.to_path_buf(), message: e.to_string() })?;
     }
-    bench::plot::write(plot, &report.sweep)?;
-    eprintln!("plot: {}", plot.display());
+    if !report.sweep.is_empty() {
+        bench::plot::write(plot, &report.sweep)?;
+        eprintln!("plot: {}", plot.display());
+    }
     Ok(())
 }
 
@@ -116,6 +123,9 @@ fn main() -> std::process::ExitCode {
     if args.rootless_side {
         // Before any thread: it enters a user namespace.
         return bench::rootless::child(args.seconds.unwrap_or(5));
+    }
+    if let Err(e) = quiesce::open_files::raise() {
+        eprintln!("warning: cannot raise the limit on open files: {e}");
     }
     let settings = args.settings();
     let plot = args.plot.clone().unwrap_or_else(default_plot);

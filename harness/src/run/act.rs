@@ -98,6 +98,8 @@ impl Runner<'_, '_> {
                 &target,
                 body.as_deref().map(str::as_bytes),
             );
+            // A probe's slot: the timeout starts once the request has one.
+            let _slot = crate::probe::slot().await;
             let answer = match tokio::time::timeout(timeout, send).await {
                 Ok(Ok(answer)) => answer,
                 Ok(Err(e)) => return Err(StepError::Failed(format!("{method} {url} from {name}: {e}"))),

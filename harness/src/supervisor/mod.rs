@@ -4,7 +4,8 @@
 //! Processes are spawned by the [`Launcher`] thread, each in its own process
 //! group with SIGKILL as its parent-death signal, under `quiesce-init` in a
 //! PID namespace of the node's own ([`crate::contain`]): whatever the
-//! program starts dies with it. Signals go to the whole group. A stop is
+//! program starts dies with it. `quiesce-init` enters the node's network
+//! namespace itself, so starting a node does not fork the harness. Signals go to the whole group. A stop is
 //! TERM, the program's grace period, then KILL, and every child is reaped.
 
 pub mod log;

@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 use std::io;
 use std::os::fd::OwnedFd;
 use std::path::{Path, PathBuf};
-use std::process::{Command, ExitStatus};
+use std::process::ExitStatus;
 use std::time::Duration;
 
 use nix::sys::signal::{killpg, Signal};
@@ -104,10 +104,10 @@ impl NodeProcess {
             ));
         };
         let (out, err) = self.log.stdio()?;
-        let mut cmd = Command::new(init);
-        cmd.arg(program).args(&self.spec.argv[1..]).envs(&self.spec.env).env("PATH", path_env);
-        cmd.stdin(std::process::Stdio::null()).stdout(out).stderr(err);
-        let child = launcher.spawn(&self.ns, cmd).await.map_err(|e| {
+        let mut cmd = crate::contain::command(init, self.ns.try_clone()?, &program);
+        cmd.args(&self.spec.argv[1..]).envs(&self.spec.env).env("PATH", path_env);
+        cmd.stdout(out).stderr(err);
+        let child = launcher.spawn_init(cmd).await.map_err(|e| {
             io::Error::new(e.kind(), format!("starting node {} (`{}`): {e}", self.name, self.spec.argv[0]))
         })?;
         let pid = child.id().ok_or_else(|| io::Error::other("child exited before its pid was read"))?;

@@ -71,6 +71,8 @@ pub struct Settings {
     /// [`rootless::FLAG`]; `None` (a test binary cannot be that side) leaves
     /// those rows empty.
     pub rootless_side: Option<PathBuf>,
+    /// Only the scale rows: no links, no iperf3 or sockperf, no sweep.
+    pub scale_only: bool,
 }
 
 impl Settings {
@@ -86,6 +88,7 @@ impl Settings {
             cpu_window: Duration::from_secs(10),
             work,
             rootless_side: None,
+            scale_only: false,
         }
     }
 
@@ -102,6 +105,7 @@ impl Settings {
             cpu_window: Duration::from_secs(1),
             work,
             rootless_side: None,
+            scale_only: false,
         }
     }
 }
@@ -112,15 +116,20 @@ pub async fn run(settings: &Settings, progress: &mut dyn FnMut(&str)) -> Result<
     if !nix::unistd::geteuid().is_root() {
         return Err(BenchError::Environment("the bench needs root (network namespaces, TUN, veth)".into()));
     }
-    tools::require(&["iperf3", "sockperf"])?;
+    if !settings.scale_only {
+        tools::require(&["iperf3", "sockperf"])?;
+    }
     let mut machine = machine::Machine::at_start();
-    let samples = cases::run(settings, progress).await?;
+    let samples = match settings.scale_only {
+        true => samples::Samples::default(),
+        false => cases::run(settings, progress).await?,
+    };
     let scale = scale::run_all(&settings.scale, &settings.work, settings.cpu_window, progress).await;
     let _ = std::fs::remove_dir_all(&settings.work);
     machine.finish();
-    Ok(Report {
-        table: rows::table(&samples, &settings.sizes, &scale),
-        sweep: rows::sweep(&samples, &settings.sizes),
-        machine,
-    })
+    let (table, sweep) = match settings.scale_only {
+        true => (rows::scale_table(&scale), Vec::new()),
+        false => (rows::table(&samples, &settings.sizes, &scale), rows::sweep(&samples, &settings.sizes)),
+    };
+    Ok(Report { table, sweep, machine })
 }

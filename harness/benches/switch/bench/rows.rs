@@ -16,6 +16,13 @@ const LARGE: usize = 1000;
 /// The table: switch/veth rows, then the scale rows of each size.
 pub fn table(s: &Samples, sizes: &[usize], scale: &[(usize, Result<ScaleRun, BenchError>)]) -> Table {
     let mut rows = link_rows(s, sizes);
+    rows.extend(scale_table(scale).rows);
+    Table { rows }
+}
+
+/// The scale rows of each size alone (`--scale-only`).
+pub fn scale_table(scale: &[(usize, Result<ScaleRun, BenchError>)]) -> Table {
+    let mut rows = Vec::new();
     let first_workers = scale.iter().find_map(|(_, run)| run.as_ref().ok()).map(|run| run.switch_threads as f64);
     for (i, (n, run)) in scale.iter().enumerate() {
         let workers = match (i, first_workers) {
@@ -120,8 +127,10 @@ fn scale_rows(n: usize, run: &Result<ScaleRun, BenchError>, workers: Target) -> 
         (format!("{n} nodes: teardown (s)"), down),
         (format!("{n} nodes: harness RSS (MB)"), rss),
         (format!("{n} nodes: harness threads"), Target::None),
+        (format!("{n} nodes: harness open files"), Target::None),
         (format!("{n} nodes: of which switch workers"), workers),
         (format!("{n} nodes: switch CPU, idle ring pinging once a second (% of a core)"), cpu),
+        (format!("{n} nodes: probes failed, an observation and a sample at once (of {})", 2 * n), Target::Equal(0.0)),
     ];
     let run = match run {
         Ok(run) => run,
@@ -139,8 +148,10 @@ fn scale_rows(n: usize, run: &Result<ScaleRun, BenchError>, workers: Target) -> 
         run.teardown.as_secs_f64(),
         run.rss as f64 / 1e6,
         run.threads as f64,
+        run.open_files as f64,
         run.switch_threads as f64,
         run.switch_cpu * 100.0,
+        run.overlap_failed as f64,
     ];
     rows.into_iter().zip(values).map(|((what, target), v)| Row::new(what, Summary::of(&[v]), None, target)).collect()
 }
@@ -189,8 +200,10 @@ mod tests {
             teardown: Duration::from_millis(100),
             rss: 20_000_000,
             threads: 12,
+            open_files: 40,
             switch_threads: 2,
             switch_cpu: 0.01,
+            overlap_failed: 0,
         };
         let failed = Err(BenchError::Timeout("3 of 1000 probes still unanswered after 60s".into()));
         let table = table(&Samples::default(), &[64], &[(200, Ok(ok)), (1000, failed)]).render();

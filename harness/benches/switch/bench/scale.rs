@@ -26,11 +26,16 @@ pub struct ScaleRun {
     pub rss: u64,
     /// The harness's threads with every node up (`/proc/self/task`).
     pub threads: usize,
+    /// The harness's open files with every node up (`/proc/self/fd`).
+    pub open_files: usize,
     /// Of those, the switch's workers (named `quiesce-sw-N`).
     pub switch_threads: usize,
     /// CPU time of the switch's workers while the ring pings (every node
     /// once a second), as a share of one core: near idle.
     pub switch_cpu: f64,
+    /// Probes that failed when every node was probed twice at once, as an
+    /// observation and an invariant's sample overlap in a run: none should.
+    pub overlap_failed: usize,
 }
 
 /// Runs every size of `sizes` in turn, each with its logs in a folder of
@@ -43,16 +48,20 @@ pub async fn run_all(
 ) -> Vec<(usize, Result<ScaleRun, BenchError>)> {
     let mut runs = Vec::new();
     for &n in sizes {
-        let run = run(n, &work.join(format!("scale-{n}")), cpu_window).await;
+        let run = run(n, &work.join(format!("scale-{n}")), cpu_window, progress).await;
         match &run {
             Ok(run) => progress(&format!(
-                "scale {n}: up {:?}, teardown {:?}, rss {} MB, {} threads ({} switch workers), switch cpu {:.1}%",
+                "scale {n}: up {:?}, teardown {:?}, rss {} MB, {} threads ({} switch workers), {} open files, \
+                 switch cpu {:.1}%, {} of {} overlapping probes failed",
                 run.up,
                 run.teardown,
                 run.rss / 1_000_000,
                 run.threads,
                 run.switch_threads,
-                run.switch_cpu * 100.0
+                run.open_files,
+                run.switch_cpu * 100.0,
+                run.overlap_failed,
+                2 * n
             )),
             Err(e) => progress(&format!("scale {n}: failed: {e}")),
         }
@@ -62,8 +71,13 @@ pub async fn run_all(
 }
 
 /// Starts `nodes` ping peers with their logs in `folder`, measures the
-/// switch's CPU over `cpu_window`, and stops them.
-pub async fn run(nodes: usize, folder: &Path, cpu_window: Duration) -> Result<ScaleRun, BenchError> {
+/// switch's CPU over `cpu_window` and probes overlapping, and stops them.
+pub async fn run(
+    nodes: usize,
+    folder: &Path,
+    cpu_window: Duration,
+    progress: &mut dyn FnMut(&str),
+) -> Result<ScaleRun, BenchError> {
     std::fs::create_dir_all(folder).map_err(BenchError::setup(folder.display().to_string()))?;
     let suite = folder.join("scale.yaml");
     let plan = quiesce::suite::load_str(&suite_yaml(nodes), &suite)
@@ -71,9 +85,11 @@ pub async fn run(nodes: usize, folder: &Path, cpu_window: Duration) -> Result<Sc
     let started = Instant::now();
     let setup = |e: String| BenchError::Setup { what: format!("{nodes} nodes"), source: std::io::Error::other(e) };
     let mut cluster = Cluster::build(&plan, &plan.variants[0], folder, NetOptions::default()).await.map_err(setup)?;
+    let built = started.elapsed();
     for i in 0..nodes {
         cluster.supervisor.start(i).await.map_err(|e| setup(e.to_string()))?;
     }
+    let spawned = started.elapsed();
     let up = loop {
         let observed = cluster.observe().await;
         if observed.nodes.iter().all(|n| matches!(n, NodeView::Answered(_))) {
@@ -85,17 +101,52 @@ pub async fn run(nodes: usize, folder: &Path, cpu_window: Duration) -> Result<Sc
         }
         tokio::time::sleep(Duration::from_millis(50)).await;
     };
+    progress(&format!("scale {nodes}: built {built:?}, nodes started {spawned:?}, every probe answered {up:?}"));
     let rss = resident_bytes();
     let threads = std::fs::read_dir("/proc/self/task").map_or(0, Iterator::count);
     let switch_threads = switch_stats().len();
+    let open_files = std::fs::read_dir("/proc/self/fd").map_or(0, Iterator::count);
     let (cpu_before, window) = (switch_ticks(), Instant::now());
     tokio::time::sleep(cpu_window).await;
     let ticks = switch_ticks().saturating_sub(cpu_before) as f64;
     let switch_cpu = ticks / clock_ticks_per_second() / window.elapsed().as_secs_f64();
+    let overlap_failed = overlap(&cluster, progress).await;
     let stopping = Instant::now();
     cluster.supervisor.stop_all().await;
     drop(cluster);
-    Ok(ScaleRun { up, teardown: stopping.elapsed(), rss, threads, switch_threads, switch_cpu })
+    Ok(ScaleRun {
+        up,
+        teardown: stopping.elapsed(),
+        rss,
+        threads,
+        open_files,
+        switch_threads,
+        switch_cpu,
+        overlap_failed,
+    })
+}
+
+/// Probes every node twice at once, as an observation and an invariant's
+/// sample (the same probes, [`Cluster::probe_raw`]) overlap in a run; how
+/// many failed. `progress` gets the distinct errors, with their counts.
+async fn overlap(cluster: &Cluster, progress: &mut dyn FnMut(&str)) -> usize {
+    let sample = futures::future::join_all((0..cluster.names().len()).map(|i| cluster.probe_raw(i)));
+    let (observed, sampled) = tokio::join!(cluster.observe(), sample);
+    let mut errors: std::collections::BTreeMap<String, usize> = std::collections::BTreeMap::new();
+    let observe_errors = observed.nodes.into_iter().filter_map(|n| match n {
+        NodeView::Answered(_) => None,
+        NodeView::Down => Some("down".to_string()),
+        NodeView::Failed(e) => Some(e),
+    });
+    for error in observe_errors.chain(sampled.into_iter().filter_map(Result::err)) {
+        // One line per kind of error: the node's address varies.
+        let kind = error.rsplit(": ").next().unwrap_or(&error).to_string();
+        *errors.entry(kind).or_default() += 1;
+    }
+    for (error, count) in &errors {
+        progress(&format!("  overlapping probes: {count} x {error}"));
+    }
+    errors.values().sum()
 }
 
 fn suite_yaml(nodes: usize) -> String {
