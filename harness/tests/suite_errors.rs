@@ -321,6 +321,8 @@ fn cases() -> Vec<(&'static str, String, Vec<&'static str>)> {
         ("always without holds", format!("{HEAD}checks:\n  - always: {{ name: ok }}\n"), vec!["x.yaml:9:13", "`always` needs `holds:`", "a jq expression over"]),
         ("always bad jq", format!("{HEAD}checks:\n  - always: {{ name: ok, holds: '.a |' }}\n"), vec!["x.yaml:9:32", "invalid jq expression"]),
         ("always too often", format!("{HEAD}checks:\n  - always: {{ name: ok, holds: 'true', every: 10ms }}\n"), vec!["x.yaml:9:47", "too often", "at least `100ms`"]),
+        ("always tolerating too long", format!("{HEAD}checks:\n  - always: {{ name: ok, holds: 'true', tolerate: 2m }}\n"), vec!["x.yaml:9:50", "a lapse of 120s is too long", "at most `60s`"]),
+        ("tolerate in eventually", format!("{HEAD}checks:\n  - eventually: {{ name: ok, holds: 'true', tolerate: 1s }}\n"), vec!["unknown field `tolerate`"]),
         ("bare always", format!("{HEAD}checks: [always]\n"), vec!["`always` needs `name:` and `holds:`"]),
         ("eventually empty name", format!("{HEAD}checks:\n  - eventually: {{ name: '', holds: 'true' }}\n"), vec!["x.yaml:9:25", "the name is empty"]),
         ("eventually misspelt key", format!("{HEAD}checks:\n  - eventually: {{ name: a, holds: 'true', stable: 2s }}\n"), vec!["unknown field `stable`", "did you mean `stable-for`?"]),

@@ -522,7 +522,7 @@ checks:
   - converged:
   - churn: { max-connects: 10, max-resets: 0, window: 10s, after: heal }
   - churn: { counter: '.stats.reconnects', max: 2, after: steps }
-  - always: { name: all-answer, holds: 'all(.[]; . != null)', every: 1s }
+  - always: { name: all-answer, holds: 'all(.[]; . != null)', every: 1s, tolerate: 1s }
   - eventually: { name: agree, holds: '[.[]] | unique | length == 1', within: 30s, stable-for: 2s, every: 250ms }
 "#;
 

@@ -135,7 +135,11 @@ fn check_text(check: &Check) -> String {
             format!("churn: `{counter}` grows by at most {max} per node in {window:?} after {after:?}")
         }
         Check::Always(i) => {
-            format!("always {}: `{}` is true, sampled every {:?} all run long", i.name, i.holds, i.every)
+            let lapse = match i.tolerate.is_zero() {
+                true => String::new(),
+                false => format!(", a lapse shorter than {:?} tolerated", i.tolerate),
+            };
+            format!("always {}: `{}` is true, sampled every {:?} all run long{lapse}", i.name, i.holds, i.every)
         }
         Check::Eventually { invariant: i, within, stable_for } => format!(
             "eventually {}: `{}` is true within {within:?}, for {stable_for:?} (sampled every {:?})",

@@ -6,7 +6,9 @@
 //! and records a broken invariant the next time it observes. Each check
 //! samples on its own interval and stops at its first broken sample. Their
 //! results are recorded after every other check, so they cover the whole
-//! run, from the first step to the end of the checks.
+//! run, from the first step to the end of the checks. A check with
+//! `tolerate` breaks only once its samples have not held for that long in a
+//! row, and is reported at the first of them.
 //!
 //! An `eventually` check is judged in its turn among the checks, like
 //! `converged`, from samples of its own.
@@ -38,8 +40,30 @@ struct Watched {
     invariant: Invariant,
     condition: Condition,
     samples: u64,
+    /// The first sample of the lapse under way, if the last did not hold.
+    lapse: Option<Sample>,
     broken: Option<Sample>,
     recorded: bool,
+}
+
+impl Watched {
+    /// Counts a sample, `None` if it held; true when the check is now
+    /// broken: its lapse has lasted `tolerate`, from its first sample to
+    /// this one.
+    fn count(&mut self, lapsed: Option<Sample>) -> bool {
+        self.samples += 1;
+        let Some(sample) = lapsed else {
+            self.lapse = None;
+            return false;
+        };
+        let now = sample.at;
+        let first = self.lapse.get_or_insert(sample);
+        if now.duration_since(first.at) < self.invariant.tolerate {
+            return false;
+        }
+        self.broken = self.lapse.take();
+        true
+    }
 }
 
 #[derive(Debug)]
@@ -65,6 +89,7 @@ impl Watch {
                     invariant: invariant.clone(),
                     condition,
                     samples: 0,
+                    lapse: None,
                     broken: None,
                     recorded: false,
                 });
@@ -105,14 +130,11 @@ async fn sample_one(shared: Shared, sampler: Rc<Sampler>, index: usize) {
         let broken = {
             let mut watch = shared.borrow_mut();
             let watched = &mut watch.checks[index];
-            watched.samples += 1;
-            match watched.condition.judge(&value) {
-                Verdict::Holds => false,
-                Verdict::Broken(gave) => {
-                    watched.broken = Some(Sample { at, step, gave, value });
-                    true
-                }
-            }
+            let lapsed = match watched.condition.judge(&value) {
+                Verdict::Holds => None,
+                Verdict::Broken(gave) => Some(Sample { at, step, gave, value }),
+            };
+            watched.count(lapsed)
         };
         if broken {
             return;
@@ -166,10 +188,14 @@ impl Runner<'_, '_> {
                     ),
                     Some(b) => {
                         let when = b.step.map_or_else(|| "during the checks".into(), |s| format!("during step {s}"));
+                        let lasting = match w.invariant.tolerate.is_zero() {
+                            true => String::new(),
+                            false => format!(" and did not hold again for {:?}", w.invariant.tolerate),
+                        };
                         (
                             format!("broken at {:.1}s", b.at_seconds),
                             format!(
-                                "`{name}` broken at {:.1}s ({when}), at sample {}: gave {}; the sample: {}",
+                                "`{name}` broken at {:.1}s ({when}){lasting}, at sample {}: gave {}; the sample: {}",
                                 b.at_seconds,
                                 w.samples,
                                 b.gave,
@@ -257,5 +283,46 @@ impl Runner<'_, '_> {
         }
         let detail = format!("`{name}` not true for {stable_for:?} within {within:?}: last {last}");
         outcome(false, format!("not within {within:?}"), detail, None, Some(last))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn watched(tolerate: Duration) -> Watched {
+        let invariant =
+            Invariant { name: "i".into(), holds: "true".into(), every: Duration::from_millis(500), tolerate };
+        let condition = Condition::compile("true").unwrap();
+        Watched { invariant, condition, samples: 0, lapse: None, broken: None, recorded: false }
+    }
+
+    fn lapsed(at: Instant, gave: &str) -> Option<Sample> {
+        Some(Sample { at, step: Some(1), gave: gave.into(), value: serde_json::Value::Null })
+    }
+
+    #[test]
+    fn without_tolerance_the_first_lapse_breaks_it() {
+        let t0 = Instant::now();
+        let mut w = watched(Duration::ZERO);
+        assert!(!w.count(None));
+        assert!(w.count(lapsed(t0, "false")));
+        assert_eq!(w.broken.as_ref().map(|b| b.gave.as_str()), Some("false"));
+        assert_eq!(w.samples, 2);
+    }
+
+    #[test]
+    fn a_lapse_shorter_than_tolerated_is_forgiven_and_a_longer_one_breaks_at_its_start() {
+        let t0 = Instant::now();
+        let ms = Duration::from_millis;
+        let mut w = watched(ms(500));
+        assert!(!w.count(lapsed(t0, "first")));
+        assert!(!w.count(lapsed(t0 + ms(400), "second")));
+        assert!(!w.count(None), "it held again within 500ms");
+        assert!(w.broken.is_none() && w.lapse.is_none());
+        assert!(!w.count(lapsed(t0 + ms(1000), "third")));
+        assert!(w.count(lapsed(t0 + ms(1500), "fourth")), "500ms in a row");
+        let broken = w.broken.as_ref().unwrap();
+        assert_eq!((broken.gave.as_str(), broken.at), ("third", t0 + ms(1000)));
     }
 }

@@ -100,9 +100,19 @@ fn churn(cx: &mut Checker<'_>, raw: &RawChurn, path: &Path) -> Option<Check> {
 /// The shortest time between samples of an invariant.
 pub const MIN_EVERY: Duration = Duration::from_millis(100);
 
-/// `always: {name, holds, every}`.
+/// The longest lapse an `always` check may tolerate.
+pub const MAX_TOLERATE: Duration = Duration::from_secs(60);
+
+/// `always: {name, holds, every, tolerate}`.
 fn always(cx: &mut Checker<'_>, raw: &RawAlways, path: &Path) -> Option<Invariant> {
-    invariant(cx, path, "always", [raw.name.as_deref(), raw.holds.as_deref(), raw.every.as_deref()])
+    let tolerate_at = path.key("tolerate");
+    let tolerate = cx.duration(raw.tolerate.as_deref(), &tolerate_at, Duration::ZERO);
+    if tolerate > MAX_TOLERATE {
+        let help = Some("at most `60s`: a longer lapse is not an invariant that holds always".into());
+        cx.at(&tolerate_at, format!("tolerating a lapse of {tolerate:?} is too long"), help);
+    }
+    let parts = [raw.name.as_deref(), raw.holds.as_deref(), raw.every.as_deref()];
+    invariant(cx, path, "always", parts).map(|i| Invariant { tolerate, ..i })
 }
 
 /// `eventually: {name, holds, within, stable-for, every}`.
@@ -149,7 +159,7 @@ fn invariant(cx: &mut Checker<'_>, path: &Path, kind: &str, parts: [Option<&str>
             None
         }
     };
-    Some(Invariant { name: name?, holds: holds?, every })
+    Some(Invariant { name: name?, holds: holds?, every, tolerate: Duration::ZERO })
 }
 
 fn after(cx: &mut Checker<'_>, raw: Option<&str>, path: &Path) -> ChurnFrom {

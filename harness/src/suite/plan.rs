@@ -516,6 +516,9 @@ pub struct Invariant {
     pub holds: String,
     /// Time between samples.
     pub every: Duration,
+    /// `always` only: how long it may keep giving something other than
+    /// `true` before it counts as broken (zero: at once).
+    pub tolerate: Duration,
 }
 
 /// Where a churn window starts: `after: steps` or `heal`.

@@ -244,6 +244,12 @@ pub struct RawAlways {
     /// Time between samples (default `500ms`, at least `100ms`).
     #[schemars(with = "Option<shapes::Duration>")]
     pub every: Option<String>,
+    /// How long the expression may keep giving something other than
+    /// `true` before the invariant counts as broken (default `0s`: the
+    /// first such sample breaks it). For peers whose status is not one
+    /// snapshot, such as a term that follows the applied log.
+    #[schemars(with = "Option<shapes::Duration>")]
+    pub tolerate: Option<String>,
 }
 
 /// A condition that must become true after the steps and stay true.
