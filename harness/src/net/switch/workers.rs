@@ -31,6 +31,14 @@ use crate::net::offload::VNET_HDR_LEN;
 /// The most workers a switch starts, however many cores there are.
 pub(super) const MAX_WORKERS: usize = 8;
 
+/// The nice value the workers ask for. They stand for the network, which
+/// a kernel runs in softirq context ahead of every process: at the default
+/// priority a flooding peer and its receiver take the cores from the
+/// switch, and the flood is lost at the sender's TUN queue instead of
+/// slowing the sender down as a veth link would. Without the privilege
+/// (rootless) the workers keep the default.
+const WORKER_NICE: libc::c_int = -10;
+
 /// The most packets a worker reads from one port before serving another.
 const BURST: usize = 64;
 
@@ -144,6 +152,7 @@ impl Worker {
     }
 
     fn run(mut self) {
+        raise_priority(self.index);
         let mut events = [EpollEvent::empty(); EVENTS];
         loop {
             let ready = match self.epoll.wait(&mut events, EpollTimeout::NONE) {
@@ -219,5 +228,16 @@ impl Worker {
             }
             return;
         }
+    }
+}
+
+/// Gives the calling worker thread [`WORKER_NICE`], or leaves it be.
+fn raise_priority(index: usize) {
+    // SAFETY: gettid and setpriority take and return plain integers; on
+    // Linux a thread id names that one thread.
+    let set = unsafe { libc::setpriority(libc::PRIO_PROCESS, libc::gettid() as libc::id_t, WORKER_NICE) };
+    if set != 0 {
+        let error = io::Error::last_os_error();
+        tracing::debug!(worker = index, %error, "switch worker keeps the default priority");
     }
 }
