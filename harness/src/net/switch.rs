@@ -64,11 +64,13 @@
 //!   a full socket buffer cannot take, as it would from a NIC.)
 //!
 //! Per packet, then: no lock unless a rule matches it, a `writev`, and one
-//! `read` (TUN has no multi-packet read or write; io_uring could submit a
-//! burst in one syscall, and multi-queue TUN could let several workers read
-//! one busy port, but neither has been measured to pay on the 2-core
-//! machines quiesce is benchmarked on, and a second queue per port would
-//! hand a port's flows to more than one worker).
+//! `read` (TUN has no multi-packet read or write). Workers on io_uring,
+//! with a multishot read per port, were measured against this on a
+//! 2-core machine and did not pay (BENCHMARKS.md: small packets equal,
+//! round trip and idle CPU worse). Multi-queue TUN could let several
+//! workers read one busy port, but a second queue per port would hand a
+//! port's flows to more than one worker, and 2 cores have no worker to
+//! spare for it.
 //!
 //! Before issue 18 each port had an OS thread of its own, which read only
 //! that port and forwarded what it read; a delayed packet was a tokio task
