@@ -4,18 +4,24 @@
 //! Processes are spawned from this thread because `PR_SET_PDEATHSIG` fires
 //! when the *thread* that forked the child exits, not the process: tokio's
 //! blocking threads come and go, this one lives as long as the harness.
-//! [`Launcher::spawn`] enters the namespace between fork and exec (a fork
-//! of the whole harness); nodes start through [`Launcher::spawn_init`],
-//! whose `quiesce-init` does that itself.
+//! Every process starts under `quiesce-init` ([`crate::contain`]), which
+//! enters the node's namespace, sets its parent-death signal and runs the
+//! program in a PID namespace of its own; no code of the harness runs
+//! between fork and exec, so the standard library starts it with
+//! `posix_spawn` (a vfork, not a copy of the harness). Nodes start through
+//! [`Launcher::spawn_init`]; `exec` steps, command probes and the bench's
+//! tools through [`Launcher::spawn`], contained the same way: whatever
+//! they leave running dies when they exit.
 //! Sockets are opened here because a socket belongs to the namespace of the
 //! thread that created it; this thread `setns`es freely since nothing else
 //! runs on it.
 
 use std::io;
-use std::os::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd, RawFd};
+use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
 use std::os::unix::process::CommandExt;
+use std::path::{Path, PathBuf};
 use std::process::Command;
-use std::sync::mpsc;
+use std::sync::{mpsc, Arc, OnceLock};
 
 use nix::sched::{setns, CloneFlags};
 use tokio::sync::oneshot;
@@ -26,6 +32,8 @@ type Job = Box<dyn FnOnce() + Send>;
 #[derive(Clone, Debug)]
 pub struct Launcher {
     jobs: mpsc::Sender<Job>,
+    /// `quiesce-init`, found at the first [`Launcher::spawn`].
+    init: Arc<OnceLock<PathBuf>>,
 }
 
 impl Launcher {
@@ -39,7 +47,7 @@ impl Launcher {
                 job();
             }
         })?;
-        Ok(Launcher { jobs })
+        Ok(Launcher { jobs, init: Arc::default() })
     }
 
     async fn call<T: Send + 'static>(&self, f: impl FnOnce() -> T + Send + 'static) -> io::Result<T> {
@@ -51,11 +59,36 @@ impl Launcher {
         rx.await.map_err(|_| io::Error::other("launcher thread dropped a job"))
     }
 
-    /// Spawns `command` inside the namespace `ns`, in its own process
-    /// group, with SIGKILL as its parent-death signal.
-    pub async fn spawn(&self, ns: &OwnedFd, command: Command) -> io::Result<tokio::process::Child> {
-        let ns = ns.try_clone()?;
-        self.call(move || spawn_in(ns, command)).await?
+    /// Spawns `argv` inside the namespace `ns`, contained as a node's
+    /// program is: under `quiesce-init`, in a PID namespace and a process
+    /// group of its own, its stdin `/dev/null`, dying with the harness. The
+    /// program is looked up on `path_env` (which it also gets as `PATH`)
+    /// first, so a missing one is an error here. `configure` adds the
+    /// environment and the output; it must not set stdin.
+    pub async fn spawn(
+        &self,
+        ns: &OwnedFd,
+        argv: &[String],
+        path_env: &str,
+        configure: impl FnOnce(&mut Command),
+    ) -> io::Result<tokio::process::Child> {
+        let dirs: Vec<PathBuf> = std::env::split_paths(path_env).collect();
+        let program = argv
+            .first()
+            .and_then(|p| crate::contain::find_program(p, &dirs))
+            .ok_or_else(|| io::Error::new(io::ErrorKind::NotFound, "no such program, or not executable, on PATH"))?;
+        let mut command = crate::contain::command(self.init(path_env)?, ns.try_clone()?, &program);
+        command.args(argv.iter().skip(1)).env("PATH", path_env);
+        configure(&mut command);
+        self.spawn_init(command).await
+    }
+
+    fn init(&self, path_env: &str) -> io::Result<&Path> {
+        if let Some(init) = self.init.get() {
+            return Ok(init);
+        }
+        let found = crate::contain::init_path(path_env)?;
+        Ok(self.init.get_or_init(|| found))
     }
 
     /// Spawns a `quiesce-init` command ([`crate::contain::command`]), which
@@ -79,33 +112,6 @@ impl Launcher {
         let ns = ns.try_clone()?;
         self.call(move || socket_in(ns.as_fd(), domain, kind)).await?
     }
-}
-
-fn spawn_in(ns: OwnedFd, command: Command) -> io::Result<tokio::process::Child> {
-    let mut command = command;
-    let ns_fd: RawFd = ns.as_raw_fd();
-    let parent = std::process::id() as libc::pid_t;
-    command.process_group(0);
-    // SAFETY: the closure runs between fork and exec and calls only
-    // async-signal-safe functions (setns, prctl, getppid, _exit).
-    unsafe {
-        command.pre_exec(move || {
-            if libc::setns(ns_fd, libc::CLONE_NEWNET) != 0 {
-                return Err(io::Error::last_os_error());
-            }
-            if libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL) != 0 {
-                return Err(io::Error::last_os_error());
-            }
-            // The harness may have died between fork and prctl.
-            if libc::getppid() != parent {
-                libc::_exit(1);
-            }
-            Ok(())
-        });
-    }
-    let child = tokio::process::Command::from(command).kill_on_drop(true).spawn();
-    drop(ns);
-    child
 }
 
 fn socket_in(ns: BorrowedFd<'_>, domain: libc::c_int, kind: libc::c_int) -> io::Result<OwnedFd> {

@@ -11,7 +11,7 @@
 //! starts once it has one, so no probe fails for waiting on the harness.
 
 use std::os::fd::OwnedFd;
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 use std::time::Duration;
 
 use serde_json::Value;
@@ -119,9 +119,13 @@ pub fn check_depth(value: &Value) -> Result<(), String> {
 }
 
 async fn run_command(ns: &OwnedFd, launcher: &Launcher, argv: &[String], timeout: Duration) -> Result<Value, String> {
-    let mut cmd = Command::new(&argv[0]);
-    cmd.args(&argv[1..]).stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped());
-    let mut child = launcher.spawn(ns, cmd).await.map_err(|e| format!("`{}`: {e}", argv[0]))?;
+    let path_env = crate::supervisor::child_path();
+    let mut child = launcher
+        .spawn(ns, argv, &path_env, |cmd| {
+            cmd.stdout(Stdio::piped()).stderr(Stdio::piped());
+        })
+        .await
+        .map_err(|e| format!("`{}`: {e}", argv[0]))?;
     let (Some(stdout), Some(stderr)) = (child.stdout.take(), child.stderr.take()) else {
         return Err(format!("`{}`: its output was not piped", argv[0]));
     };

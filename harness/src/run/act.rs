@@ -1,7 +1,6 @@
 //! Acting inside nodes: `exec` runs a command in a node's namespace, `http`
 //! sends a request from it. Outputs land in the run folder.
 
-use std::process::{Command, Stdio};
 use std::time::Duration;
 
 use super::steps::{io, StepError};
@@ -33,13 +32,13 @@ impl Runner<'_, '_> {
             let budget = || capped::Budget::new(self.log_limit);
             let out = capped::pipe_into(std::fs::File::create(&out_path).map_err(io)?, budget()).map_err(io)?;
             let err = capped::pipe_into(std::fs::File::create(&err_path).map_err(io)?, budget()).map_err(io)?;
-            let mut cmd = Command::new(&args[0]);
-            cmd.args(&args[1..]).envs(self.cluster.env(n)).env("PATH", self.cluster.supervisor.path_env());
-            cmd.stdin(Stdio::null()).stdout(out.out).stderr(err.err);
+            let env = self.cluster.env(n);
             let mut child = self
                 .cluster
                 .launcher()
-                .spawn(self.cluster.namespace(n), cmd)
+                .spawn(self.cluster.namespace(n), &args, self.cluster.supervisor.path_env(), |cmd| {
+                    cmd.envs(env).stdout(out.out).stderr(err.err);
+                })
                 .await
                 .map_err(|e| io(std::io::Error::new(e.kind(), format!("exec `{}` on {name}: {e}", args[0]))))?;
             if !wait {
@@ -58,8 +57,8 @@ impl Runner<'_, '_> {
                     )));
                 }
             };
-            // What it printed, all written (unless something it left
-            // behind still holds the pipe).
+            // What it printed, all written (what it left running died
+            // with it, in its PID namespace).
             let _ = tokio::time::timeout(Duration::from_secs(1), futures::future::join(out.drained, err.drained)).await;
             if check && !status.success() {
                 let tail = std::fs::read_to_string(&err_path).unwrap_or_default();

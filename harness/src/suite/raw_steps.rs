@@ -130,8 +130,9 @@ pub struct RawStep {
     pub continue_: Option<RawPointRef>,
     /// Disarms the point and releases its callers.
     pub disarm: Option<RawPointRef>,
-    /// Runs the command (argv templates) inside each node's namespace;
-    /// modifiers `on` (required), `wait`, `timeout`, `check`.
+    /// Runs the command (argv templates) inside each node's namespace, in a
+    /// PID namespace of its own (what it leaves running is killed when it
+    /// exits); modifiers `on` (required), `wait`, `timeout`, `check`.
     #[schemars(with = "Option<shapes::Argv>")]
     pub exec: Option<Vec<String>>,
     /// Sends an HTTP request from inside each node's namespace; modifiers `on`

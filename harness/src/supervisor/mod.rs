@@ -148,7 +148,10 @@ impl Supervisor {
     }
 }
 
-pub(crate) fn child_path() -> String {
+/// The `PATH` children get: the folder of the running binary first (and,
+/// for a binary in `target/*/deps`, the one above it), then the harness's
+/// own `PATH`.
+pub fn child_path() -> String {
     let inherited = std::env::var("PATH").unwrap_or_else(|_| "/usr/local/bin:/usr/bin:/bin".into());
     let Some(dir) = std::env::current_exe().ok().and_then(|p| p.parent().map(|d| d.to_path_buf())) else {
         return inherited;

@@ -91,6 +91,46 @@ steps:
     assert!(log.contains("stopped by the harness: signal: 9"), "{log}");
 }
 
+/// `exec` steps and command probes run contained as a node's program does:
+/// a daemon one of them starts dies when it exits, not after the run (it
+/// outlived the run before, holding the node's network namespace).
+#[test]
+fn daemons_started_by_exec_steps_and_command_probes_die_with_them() {
+    let dir = tempfile::tempdir().unwrap();
+    let base = 8_000_000 + std::process::id() % 1_000_000;
+    let (by_exec, by_probe, by_background) = (base, base + 1, base + 2);
+    let daemon = |n: u32| format!("setsid sleep {n} </dev/null >/dev/null 2>&1 &");
+    let yaml = format!(
+        "programs:
+  p:
+    command: [sleep, '600']
+    probe: {{ command: [sh, -c, '{} echo 1'], timeout: 5s }}
+    grace: 1s
+nodes:
+  a: p
+steps:
+  - exec: [sh, -c, '{} echo started']
+    on: a
+  - exec: [sh, -c, '{} exec sleep 600']
+    on: a
+    wait: false
+  - sleep: 1s
+checks:
+  - live
+",
+        daemon(by_probe),
+        daemon(by_exec),
+        daemon(by_background)
+    );
+    let (output, folder, _) = run(dir.path(), &yaml, &[]);
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output));
+    assert_eq!(std::fs::read_to_string(folder.join("exec-1-a.out")).unwrap(), "started\n");
+    for marker in [by_exec, by_probe, by_background] {
+        let left = processes_with(&format!("sleep {marker}"));
+        assert!(left.is_empty(), "left behind after the run: {left:?}");
+    }
+}
+
 #[test]
 fn a_flood_of_output_is_cut_at_the_log_limit() {
     let dir = tempfile::tempdir().unwrap();

@@ -1,8 +1,9 @@
 //! Running the measuring tools (iperf3, sockperf) inside namespaces.
 //!
-//! Every process is spawned through the [`Launcher`], so it sits in the
-//! namespace given, in its own process group, dies with the bench
-//! (`PR_SET_PDEATHSIG`), and is killed by pid when its handle is dropped.
+//! Every process is spawned through the [`Launcher`], so it runs under
+//! `quiesce-init` in the namespace given, in its own process group and PID
+//! namespace, dies with the bench (`PR_SET_PDEATHSIG`), and is killed by
+//! pid when its handle is dropped.
 
 use std::os::fd::OwnedFd;
 use std::process::{Command, Stdio};
@@ -10,6 +11,7 @@ use std::time::{Duration, Instant};
 
 use super::error::BenchError;
 use quiesce::launcher::Launcher;
+use quiesce::supervisor::child_path;
 
 /// Fails with the install command if a tool is not on `PATH`.
 pub fn require(tools: &[&str]) -> Result<(), BenchError> {
@@ -44,9 +46,11 @@ impl Server {
         proto: &str,
         port: u16,
     ) -> Result<Server, BenchError> {
-        let mut cmd = Command::new(&argv[0]);
-        cmd.args(&argv[1..]).stdin(Stdio::null()).stdout(Stdio::null()).stderr(Stdio::null());
-        let child = launcher.spawn(ns, cmd).await.map_err(|e| tool_error(argv, e.to_string()))?;
+        let quiet = |cmd: &mut Command| {
+            cmd.stdout(Stdio::null()).stderr(Stdio::null());
+        };
+        let child =
+            launcher.spawn(ns, argv, &child_path(), quiet).await.map_err(|e| tool_error(argv, e.to_string()))?;
         let server = Server { child };
         let pid = server.child.id().ok_or_else(|| tool_error(argv, "exited at once".into()))?;
         let started = Instant::now();
@@ -87,9 +91,10 @@ pub async fn output(
     argv: &[String],
     timeout: Duration,
 ) -> Result<String, BenchError> {
-    let mut cmd = Command::new(&argv[0]);
-    cmd.args(&argv[1..]).stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped());
-    let child = launcher.spawn(ns, cmd).await.map_err(|e| tool_error(argv, e.to_string()))?;
+    let piped = |cmd: &mut Command| {
+        cmd.stdout(Stdio::piped()).stderr(Stdio::piped());
+    };
+    let child = launcher.spawn(ns, argv, &child_path(), piped).await.map_err(|e| tool_error(argv, e.to_string()))?;
     let out = tokio::time::timeout(timeout, child.wait_with_output())
         .await
         .map_err(|_| BenchError::Timeout(format!("`{}` did not finish within {timeout:?}", argv.join(" "))))?
