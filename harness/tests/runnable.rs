@@ -66,6 +66,21 @@ fn cases() -> Vec<(&'static str, String, Vec<String>)> {
             format!("{HEAD}steps:\n  - exec: [sh, \"\\0\"]\n    on: a\n"),
             v(&["x.yaml:7:16", "a NUL byte"]),
         ),
+        (
+            "an argument longer than the kernel takes",
+            format!("programs:\n  p:\n    command: [echo, '{{name}}{}']\nnodes: {{a: p}}\n", long(131_072)),
+            v(&["x.yaml:3:21", "a command's argument is 131072 bytes long, too long", "MAX_ARG_STRLEN"]),
+        ),
+        (
+            "an environment variable longer than the kernel takes",
+            format!("programs:\n  p:\n    command: [x]\n    env: {{AB: '{}'}}\nnodes: {{a: p}}\n", long(131_069)),
+            v(&["x.yaml:4:15", "an environment variable is 131072 bytes long"]),
+        ),
+        (
+            "an exec argument longer than the kernel takes",
+            format!("{HEAD}steps:\n  - exec: [sh, -c, '{}']\n    on: a\n", long(200_000)),
+            v(&["x.yaml:7:20", "is 200000 bytes long"]),
+        ),
         ("empty program", "programs:\n  p:\n    command: ['', x]\nnodes: {a: p}\n".into(), v(&["x.yaml:3:15", "the program is empty"])),
         (
             "blank program",
@@ -128,6 +143,13 @@ fn the_longest_names_and_durations_are_accepted() {
     let nodes: String = (0..1024).map(|i| format!("  n{i}: p\n")).collect();
     suite::load_str(&format!("programs:\n  p:\n    command: [x]\nnodes:\n{nodes}"), Path::new("x.yaml"))
         .expect("1024 nodes");
+    // 131071 bytes and a NUL: the most one argument, or one KEY=VALUE, can be.
+    let longest = format!(
+        "programs:\n  p:\n    command: [echo, '{}']\n    env: {{AB: '{}'}}\nnodes: {{a: p}}\n",
+        long(131_071),
+        long(131_068)
+    );
+    suite::load_str(&longest, Path::new("x.yaml")).expect("the longest argument and environment variable");
 }
 
 #[test]

@@ -31,11 +31,29 @@ impl Checker<'_> {
         }
     }
 
-    /// A NUL byte in each text of a command's `argv` at `path`.
+    /// A NUL byte, or more than the kernel takes, in each text of a
+    /// command's `argv` at `path`.
     pub fn argv_text(&mut self, argv: &[String], path: &Path) {
         for (i, text) in argv.iter().enumerate() {
             self.no_nul(text, &path.index(i), "a command's argument");
+            self.arg_length(text, 0, &path.index(i), "a command's argument");
         }
+    }
+
+    /// A text (`what`) that becomes one C string of a program's arguments
+    /// or environment, with `extra` bytes before it (an environment
+    /// variable's `KEY=`), longer than the kernel takes however its
+    /// templates render.
+    pub fn arg_length(&mut self, text: &str, extra: usize, path: &Path, what: &str) {
+        let least = extra + literal_bytes(text);
+        if least < MAX_ARG_BYTES {
+            return;
+        }
+        let help = Some(format!(
+            "Linux passes a program at most {} bytes in one argument or one KEY=VALUE of its environment              (MAX_ARG_STRLEN); pass the path of a file that holds it instead",
+            MAX_ARG_BYTES - 1
+        ));
+        self.at(path, format!("{what} is {least} bytes long, too long to pass to a program"), help);
     }
 
     /// A NUL byte in `text`, which becomes `what` (a C string).
@@ -79,6 +97,27 @@ impl Checker<'_> {
         let help = Some("the first element of a command is the program to run: a name on $PATH, or a path".into());
         self.at(&path.index(0), message, help);
     }
+}
+
+/// The bytes the kernel takes as one argument, or one `KEY=VALUE` of the
+/// environment, of a program it starts, the terminating NUL included:
+/// Linux's `MAX_ARG_STRLEN`, 32 pages of 4 KiB.
+pub const MAX_ARG_BYTES: usize = 32 * 4096;
+
+/// The bytes of `text` outside its `{...}` templates: at least what any
+/// rendering of it holds.
+fn literal_bytes(text: &str) -> usize {
+    let mut depth = 0usize;
+    let mut literal = 0;
+    for byte in text.bytes() {
+        match byte {
+            b'{' => depth += 1,
+            b'}' if depth > 0 => depth -= 1,
+            _ if depth == 0 => literal += 1,
+            _ => {}
+        }
+    }
+    literal
 }
 
 /// The most a nemesis' fault adds to its written-out suite (nemesis/render.rs

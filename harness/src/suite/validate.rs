@@ -288,6 +288,7 @@ impl Templates<'_, '_, '_> {
                 self.cx.at_key(&path.key(key), format!("`{key}` is not a valid environment variable name"), None);
             }
             self.cx.no_nul(value, &path.key(key), "an environment value");
+            self.cx.arg_length(value, key.len() + 1, &path.key(key), "an environment variable");
             out.insert(key.clone(), self.one(value, &path.key(key)));
         }
         out
