@@ -104,12 +104,13 @@ pub async fn run(
     progress(&format!("scale {nodes}: built {built:?}, nodes started {spawned:?}, every probe answered {up:?}"));
     let rss = resident_bytes();
     let threads = std::fs::read_dir("/proc/self/task").map_or(0, Iterator::count);
-    let switch_threads = switch_stats().len();
+    let workers = switch_threads();
     let open_files = std::fs::read_dir("/proc/self/fd").map_or(0, Iterator::count);
-    let (cpu_before, window) = (switch_ticks(), Instant::now());
+    let (cpu_before, window) = (cpu_time(&workers), Instant::now());
     tokio::time::sleep(cpu_window).await;
-    let ticks = switch_ticks().saturating_sub(cpu_before) as f64;
-    let switch_cpu = ticks / clock_ticks_per_second() / window.elapsed().as_secs_f64();
+    let used = cpu_time(&workers).saturating_sub(cpu_before);
+    let switch_cpu = used.as_secs_f64() / window.elapsed().as_secs_f64();
+    let switch_threads = workers.len();
     let overlap_failed = overlap(&cluster, progress).await;
     let stopping = Instant::now();
     cluster.supervisor.stop_all().await;
@@ -179,41 +180,37 @@ pub fn resident_bytes() -> u64 {
         .map_or(0, |kb| kb * 1024)
 }
 
-/// User and system CPU time of the switch's workers so far, in clock
-/// ticks.
-fn switch_ticks() -> u64 {
-    switch_stats().iter().map(|stat| cpu_ticks(stat)).sum()
-}
-
-/// The `/proc/self/task/*/stat` line of each of the switch's workers
-/// (threads named `quiesce-sw-N`).
-fn switch_stats() -> Vec<String> {
+/// The thread ids of the switch's workers (threads named `quiesce-sw-N`).
+fn switch_threads() -> Vec<libc::pid_t> {
     let Ok(tasks) = std::fs::read_dir("/proc/self/task") else { return Vec::new() };
     tasks
         .filter_map(|task| {
-            let path = task.ok()?.path();
-            let comm = std::fs::read_to_string(path.join("comm")).ok()?;
-            comm.starts_with("quiesce-sw-").then(|| std::fs::read_to_string(path.join("stat")).ok())?
+            let task = task.ok()?;
+            let comm = std::fs::read_to_string(task.path().join("comm")).ok()?;
+            comm.starts_with("quiesce-sw-").then(|| task.file_name().to_str()?.parse().ok())?
         })
         .collect()
 }
 
-/// `utime + stime` from a `/proc/.../stat` line (fields 14 and 15; the
-/// name in parentheses may hold spaces).
-fn cpu_ticks(stat: &str) -> u64 {
-    let after_name = stat.rsplit_once(')').map_or("", |(_, rest)| rest);
-    let fields: Vec<&str> = after_name.split_whitespace().collect();
-    // After the name, field 3 (state) is index 0: utime is 14, stime 15.
-    let field = |n: usize| fields.get(n - 3).and_then(|f| f.parse::<u64>().ok()).unwrap_or(0);
-    field(14) + field(15)
+/// The CPU time the threads `tids` of this process have used so far, by
+/// their own CPU clocks: the scheduler's exact runtime, where `/proc`'s
+/// utime and stime count clock ticks (4 ms at HZ=250, charged to whichever
+/// thread a tick finds running). A thread that has ended counts nothing.
+fn cpu_time(tids: &[libc::pid_t]) -> Duration {
+    tids.iter().map(|&tid| thread_cpu_time(tid)).sum()
 }
 
-fn clock_ticks_per_second() -> f64 {
-    // SAFETY: sysconf reads a constant.
-    match unsafe { libc::sysconf(libc::_SC_CLK_TCK) } {
-        n if n > 0 => n as f64,
-        _ => 100.0,
+/// The CPU clock of thread `tid` of this process, read as
+/// `pthread_getcpuclockid` would name it (Linux's per-thread, scheduler
+/// clock: the thread id inverted, shifted by 3, with bits 4 and 2 set).
+fn thread_cpu_time(tid: libc::pid_t) -> Duration {
+    let clock: libc::clockid_t = (!tid << 3) | 6;
+    let mut now = libc::timespec { tv_sec: 0, tv_nsec: 0 };
+    // SAFETY: clock_gettime writes only the timespec it is given.
+    if unsafe { libc::clock_gettime(clock, &mut now) } != 0 {
+        return Duration::ZERO;
     }
+    Duration::new(now.tv_sec.max(0) as u64, now.tv_nsec.clamp(0, 999_999_999) as u32)
 }
 
 #[cfg(test)]
@@ -228,9 +225,19 @@ mod tests {
     }
 
     #[test]
-    fn cpu_ticks_are_utime_plus_stime() {
-        let stat = "42 (quiesce-sw 0) S 1 2 3 4 5 6 7 8 9 10 250 31 0 0 20 0 1 0";
-        assert_eq!(cpu_ticks(stat), 281);
-        assert_eq!(cpu_ticks("garbage"), 0);
+    fn a_thread_cpu_clock_reads_what_the_thread_used() {
+        // SAFETY: gettid takes nothing and returns this thread's id.
+        let me = unsafe { libc::gettid() };
+        let before = thread_cpu_time(me);
+        let spin = Instant::now();
+        while spin.elapsed() < Duration::from_millis(30) {
+            std::hint::black_box(spin.elapsed());
+        }
+        let used = thread_cpu_time(me).saturating_sub(before);
+        assert!(used >= Duration::from_millis(10), "30 ms of spinning read as {used:?}");
+        assert!(used <= spin.elapsed() + Duration::from_millis(5), "more than the wall clock: {used:?}");
+        assert_eq!(cpu_time(&[]), Duration::ZERO);
+        // Above the kernel's highest pid (PID_MAX_LIMIT, 2^22): no such thread.
+        assert_eq!(thread_cpu_time(4_194_305), Duration::ZERO);
     }
 }
