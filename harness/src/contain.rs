@@ -11,7 +11,8 @@
 //!
 //! - The **inner init** is the first process of a PID namespace of the
 //!   node's own. It starts the program, reaps every orphan the program
-//!   leaves, and exits as soon as the program does; the kernel then kills
+//!   leaves, and exits as soon as the program does (saying in the
+//!   program's output how many processes it left); the kernel then kills
 //!   every process still in the namespace: daemons, `setsid` escapees,
 //!   children that ignore SIGTERM.
 //! - The **outer init** stays in the harness's PID namespace: it is the
@@ -30,6 +31,9 @@
 //!   code of its own in the child, which lets the standard library use
 //!   `posix_spawn` (a vfork) rather than fork: a fork copies the harness's
 //!   page tables, which at a thousand nodes costs seconds.
+//!
+//! `exec` steps, command probes and the bench's tools run the same way
+//! ([`crate::launcher::Launcher::spawn`]).
 //!
 //! Caveat: a process that leaves the node's process group (a daemon) still
 //! dies with the node, but `pause` (SIGSTOP to the group) does not reach it.
@@ -172,11 +176,24 @@ fn inner(program: &OsString, args: &[OsString], to_outer: OwnedFd) -> ! {
         let pid = unsafe { libc::waitpid(-1, &mut status, 0) };
         if pid == child {
             let _ = std::fs::File::from(to_outer).write_all(&status.to_ne_bytes());
+            say_what_is_left(program);
             std::process::exit(0);
         }
         if pid < 0 && io::Error::last_os_error().raw_os_error() != Some(libc::EINTR) {
             std::process::exit(0);
         }
+    }
+}
+
+/// Says on the program's stderr (its log) how many processes it left
+/// running: the orphans this init adopted, which the kernel kills when
+/// this init exits. A daemon that vanishes is then no mystery.
+fn say_what_is_left(program: &OsString) {
+    let Ok(children) = std::fs::read_to_string("/proc/thread-self/children") else { return };
+    let left = children.split_whitespace().count();
+    if left > 0 {
+        let program = program.to_string_lossy();
+        eprintln!("{INIT}: `{program}` exited and left {left} process(es) running; they end with it");
     }
 }
 

@@ -125,6 +125,8 @@ checks:
     let (output, folder, _) = run(dir.path(), &yaml, &[]);
     assert_eq!(output.status.code(), Some(0), "{}", text(&output));
     assert_eq!(std::fs::read_to_string(folder.join("exec-1-a.out")).unwrap(), "started\n");
+    let said = std::fs::read_to_string(folder.join("exec-1-a.err")).unwrap();
+    assert!(said.contains("sh` exited and left 1 process(es) running; they end with it"), "{said}");
     for marker in [by_exec, by_probe, by_background] {
         let left = processes_with(&format!("sleep {marker}"));
         assert!(left.is_empty(), "left behind after the run: {left:?}");
