@@ -62,9 +62,10 @@ impl Launcher {
     /// Spawns `argv` inside the namespace `ns`, contained as a node's
     /// program is: under `quiesce-init`, in a PID namespace and a process
     /// group of its own, its stdin `/dev/null`, dying with the harness. The
-    /// program is looked up on `path_env` (which it also gets as `PATH`)
-    /// first, so a missing one is an error here. `configure` adds the
-    /// environment and the output; it must not set stdin.
+    /// program is looked up on `path_env` (which it also gets as `PATH`,
+    /// over any `configure` sets) first, so a missing one is an error here.
+    /// `configure` adds the environment and the output; it must not set
+    /// stdin.
     pub async fn spawn(
         &self,
         ns: &OwnedFd,
@@ -78,8 +79,11 @@ impl Launcher {
             .and_then(|p| crate::contain::find_program(p, &dirs))
             .ok_or_else(|| io::Error::new(io::ErrorKind::NotFound, "no such program, or not executable, on PATH"))?;
         let mut command = crate::contain::command(self.init(path_env)?, ns.try_clone()?, &program);
-        command.args(argv.iter().skip(1)).env("PATH", path_env);
+        command.args(argv.iter().skip(1));
         configure(&mut command);
+        // After `configure`, as for a node: the program runs with the PATH
+        // it was found on, whatever environment it is given.
+        command.env("PATH", path_env);
         self.spawn_init(command).await
     }
 
