@@ -32,8 +32,8 @@
 //!   `posix_spawn` (a vfork) rather than fork: a fork copies the harness's
 //!   page tables, which at a thousand nodes costs seconds.
 //!
-//! `exec` steps, command probes and the bench's tools run the same way
-//! ([`crate::launcher::Launcher::spawn`]).
+//! Nodes, `exec` steps, command probes and the bench's tools all start
+//! this way ([`crate::launcher::Launcher::spawn`]).
 //!
 //! Caveat: a process that leaves the node's process group (a daemon) still
 //! dies with the node, but `pause` (SIGSTOP to the group) does not reach it.
@@ -63,8 +63,8 @@ pub const NODE_FLAG: &str = "--node";
 /// thread of the harness. Add the program's arguments, environment and
 /// output; do not set stdin, and add no `pre_exec`: then the command is
 /// started without a fork of the harness. Spawn it in its own process
-/// group from a thread that lives as long as the harness
-/// ([`crate::launcher::Launcher::spawn_init`]).
+/// group from a thread that lives as long as the harness (as
+/// [`crate::launcher::Launcher::spawn`] does).
 pub fn command(init: &Path, ns: OwnedFd, program: &Path) -> Command {
     let mut command = Command::new(init);
     command.arg(NODE_FLAG).arg(std::process::id().to_string()).arg(program).stdin(Stdio::from(ns));

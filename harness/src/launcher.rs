@@ -8,10 +8,9 @@
 //! enters the node's namespace, sets its parent-death signal and runs the
 //! program in a PID namespace of its own; no code of the harness runs
 //! between fork and exec, so the standard library starts it with
-//! `posix_spawn` (a vfork, not a copy of the harness). Nodes start through
-//! [`Launcher::spawn_init`]; `exec` steps, command probes and the bench's
-//! tools through [`Launcher::spawn`], contained the same way: whatever
-//! they leave running dies when they exit.
+//! `posix_spawn` (a vfork, not a copy of the harness). Nodes, `exec`
+//! steps, command probes and the bench's tools all start through
+//! [`Launcher::spawn`]: whatever they leave running dies when they exit.
 //! Sockets are opened here because a socket belongs to the namespace of the
 //! thread that created it; this thread `setns`es freely since nothing else
 //! runs on it.
@@ -102,7 +101,7 @@ impl Launcher {
     /// `posix_spawn` (a vfork): no copy of the harness's page tables, which
     /// at a thousand nodes cost seconds. From this thread all the same: the
     /// death signal follows the thread that started the process.
-    pub async fn spawn_init(&self, command: Command) -> io::Result<tokio::process::Child> {
+    async fn spawn_init(&self, command: Command) -> io::Result<tokio::process::Child> {
         self.call(move || {
             let mut command = command;
             command.process_group(0);

@@ -12,7 +12,6 @@ pub mod log;
 pub mod process;
 
 use std::io;
-use std::path::PathBuf;
 use std::process::ExitStatus;
 
 use nix::sys::signal::Signal;
@@ -38,8 +37,6 @@ pub struct Supervisor {
     launcher: Launcher,
     nodes: Vec<NodeProcess>,
     path_env: String,
-    /// `quiesce-init`, which every node's program runs under.
-    init: PathBuf,
 }
 
 impl Supervisor {
@@ -48,8 +45,9 @@ impl Supervisor {
     /// `quiesce`. Fails when `quiesce-init` cannot be found.
     pub fn new(launcher: Launcher, nodes: Vec<NodeProcess>) -> io::Result<Supervisor> {
         let path_env = child_path();
-        let init = crate::contain::init_path(&path_env)?;
-        Ok(Supervisor { launcher, nodes, path_env, init })
+        // Found now, so a missing one fails before any node starts.
+        crate::contain::init_path(&path_env)?;
+        Ok(Supervisor { launcher, nodes, path_env })
     }
 
     /// The `PATH` children get.
@@ -86,7 +84,7 @@ impl Supervisor {
     /// Starts a node; returns its pid.
     pub async fn start(&mut self, index: usize) -> io::Result<u32> {
         let path = self.path_env.clone();
-        self.nodes[index].start(&self.launcher, &self.init, &path).await
+        self.nodes[index].start(&self.launcher, &path).await
     }
 
     /// Stops a node (TERM, grace, KILL) and reaps it.

@@ -3,7 +3,6 @@
 use std::collections::BTreeMap;
 use std::io;
 use std::os::fd::OwnedFd;
-use std::path::{Path, PathBuf};
 use std::process::ExitStatus;
 use std::time::Duration;
 
@@ -11,7 +10,6 @@ use nix::sys::signal::{killpg, Signal};
 use nix::unistd::Pid;
 
 use super::log::NodeLog;
-use crate::contain::find_program;
 use crate::launcher::Launcher;
 
 /// What to run for a node, already templated.
@@ -87,29 +85,24 @@ impl NodeProcess {
     }
 
     /// Starts a new incarnation; a no-op error if one is running.
-    /// The program runs under `init` ([`crate::contain`]); a program not
+    /// The program runs contained ([`Launcher::spawn`]); a program not
     /// found on `path_env` is an error here, before anything starts.
-    pub async fn start(&mut self, launcher: &Launcher, init: &Path, path_env: &str) -> io::Result<u32> {
+    pub async fn start(&mut self, launcher: &Launcher, path_env: &str) -> io::Result<u32> {
         if self.child.is_some() {
             return Err(io::Error::other(format!("node {} is already running", self.name)));
         }
         self.incarnation += 1;
         self.log.mark(&format!("incarnation {} of {}: {}", self.incarnation, self.name, self.spec.argv.join(" ")))?;
-        let dirs: Vec<PathBuf> = std::env::split_paths(path_env).collect();
-        let Some(program) = find_program(&self.spec.argv[0], &dirs) else {
-            let error = io::Error::new(io::ErrorKind::NotFound, "no such program, or not executable, on PATH");
-            return Err(io::Error::new(
-                error.kind(),
-                format!("starting node {} (`{}`): {error}", self.name, self.spec.argv[0]),
-            ));
-        };
         let (out, err) = self.log.stdio()?;
-        let mut cmd = crate::contain::command(init, self.ns.try_clone()?, &program);
-        cmd.args(&self.spec.argv[1..]).envs(&self.spec.env).env("PATH", path_env);
-        cmd.stdout(out).stderr(err);
-        let child = launcher.spawn_init(cmd).await.map_err(|e| {
-            io::Error::new(e.kind(), format!("starting node {} (`{}`): {e}", self.name, self.spec.argv[0]))
-        })?;
+        let env = &self.spec.env;
+        let child = launcher
+            .spawn(&self.ns, &self.spec.argv, path_env, |cmd| {
+                cmd.envs(env).stdout(out).stderr(err);
+            })
+            .await
+            .map_err(|e| {
+                io::Error::new(e.kind(), format!("starting node {} (`{}`): {e}", self.name, self.spec.argv[0]))
+            })?;
         let pid = child.id().ok_or_else(|| io::Error::other("child exited before its pid was read"))?;
         self.child = Some(child);
         self.pid = Some(pid);
